@@ -1,0 +1,54 @@
+import StetSupport
+
+/// libvips `thumbnail` on a file, so that shrink-on-load applies: a JPEG decodes at 1/2, 1/4 or
+/// 1/8 scale and a WebP or PNG at reduced size where the format allows. EXIF orientation is
+/// applied. The result is normalised to 8-bit sRGB(A).
+///
+/// The header is checked against the pixel cap first, and the same header says whether the
+/// file carries an ICC profile: only then is `export_profile=srgb` passed, so profiled images
+/// (including CMYK) are converted through their profile while untagged sRGB pays nothing.
+///
+/// Optional arguments left unset keep libvips' defaults: `size=both`, `crop=none`,
+/// `linear=false`, `intent=relative`.
+public struct Thumbnail: Sendable {
+    public enum Size: String, Sendable { case both, up, down, force }
+    public enum Crop: String, Sendable { case none, centre, entropy, attention }
+
+    public var path: String
+    public var width: Int
+    public var height: Int?
+    public var size: Size?
+    public var crop: Crop?
+    public var options: LoadOptions
+
+    public init(_ path: String, width: Int, height: Int? = nil, size: Size? = nil, crop: Crop? = nil,
+                options: LoadOptions = .strict) {
+        self.path = path; self.width = width; self.height = height; self.size = size; self.crop = crop
+        self.options = options
+    }
+
+    public func run() throws -> Image { try runWithSource().image }
+
+    /// The thumbnail together with the source's own size (from its header).
+    public func runWithSource() throws -> (image: Image, sourceWidth: Int, sourceHeight: Int) {
+        let header = try Load(path, options: options).run()
+        // Orientations 5-8 swap the axes.
+        let swap = (5...8).contains(header.orientation)
+        let sw = swap ? header.height : header.width, sh = swap ? header.width : header.height
+        var op = Operation("thumbnail")
+        op.set("filename", .string(path))
+        op.set("width", .int(width))
+        op.set("height", height.map { .int($0) })
+        op.set("size", size.map { .string($0.rawValue) })
+        op.set("crop", crop.map { .string($0.rawValue) })
+        op.set("fail_on", .string(options.failOn.rawValue))
+        if header.hasICCProfile || header.interpretation == .cmyk {
+            op.set("export_profile", .string("srgb"))
+        }
+        do {
+            return (try op.image().normalizedToSRGB8(), sw, sh)
+        } catch let e as StetError {
+            throw e.naming(path)
+        }
+    }
+}

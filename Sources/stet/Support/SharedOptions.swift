@@ -1,0 +1,34 @@
+import ArgumentParser
+import PixelCore
+import StetSupport
+
+/// How inputs are read; shared by every command that reads images.
+struct InputOptions: ParsableArguments {
+    @Flag(help: "Decode damaged files as well as possible instead of failing (libvips fail_on=none).")
+    var lenient = false
+
+    @Option(name: .customLong("limit-pixels"),
+            help: "Refuse inputs and outputs with more pixels than this (0 for no limit).")
+    var limitPixels: Int = LoadOptions.defaultLimitPixels
+
+    func validate() throws {
+        try Validate.nonNegativeInteger(limitPixels, "limit-pixels")
+    }
+
+    var loadOptions: LoadOptions {
+        LoadOptions(failOn: lenient ? .none : .warning, limitPixels: limitPixels)
+    }
+}
+
+/// How image outputs are encoded.
+struct OutputOptions: ParsableArguments {
+    @Option(help: "Encoder quality 1-100 for JPEG and WebP (libvips default 75).")
+    var quality: Int?
+
+    @Flag(name: .customLong("keep-metadata"), help: "Keep EXIF, XMP and ICC metadata in outputs.")
+    var keepMetadata = false
+
+    func validate() throws {
+        if let quality { try Validate.integer(quality, "quality", in: 1...100) }
+    }
+}
