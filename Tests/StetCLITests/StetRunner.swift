@@ -1,0 +1,78 @@
+import Foundation
+import XCTest
+
+/// Runs the built `stet` binary, as a user would, and captures what it says.
+struct StetRun {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+enum Stet {
+    /// The `stet` executable that SwiftPM built next to the test bundle.
+    static var binary: URL {
+        let bundle = Bundle(for: Marker.self).bundleURL
+        var dir = bundle.deletingLastPathComponent()
+        for _ in 0..<3 {
+            let candidate = dir.appendingPathComponent("stet")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        return bundle.deletingLastPathComponent().appendingPathComponent("stet")
+    }
+
+    /// The repository root (for Fixtures/).
+    static var root: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+    }
+
+    static func fixture(_ name: String) -> String {
+        root.appendingPathComponent("Fixtures").appendingPathComponent(name).path
+    }
+
+    /// Runs `stet args...` in `cwd` with the ledger disabled unless `env` says otherwise.
+    @discardableResult
+    static func run(_ args: [String], cwd: URL? = nil, env: [String: String] = [:]) throws -> StetRun {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = args
+        if let cwd { process.currentDirectoryURL = cwd }
+        var environment = ProcessInfo.processInfo.environment
+        for (k, v) in env { environment[k] = v }
+        process.environment = environment
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Read both pipes before waiting so a chatty child cannot fill a pipe and stall.
+        final class Box: @unchecked Sendable { var data = Data() }
+        let outBox = Box()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async { outBox.data = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        let outData = outBox.data
+        process.waitUntilExit()
+        return StetRun(status: process.terminationStatus,
+                       stdout: String(decoding: outData, as: UTF8.self),
+                       stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// A fresh temporary folder for one test.
+    static func tempDir(_ name: String = #function) throws -> URL {
+        let safe = name.filter { $0.isLetter || $0.isNumber }
+        let url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("stet-test-\(safe)-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// Files in a folder, for "nothing left behind" checks.
+    static func listing(_ dir: URL) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).sorted()
+    }
+}
+
+private final class Marker {}
