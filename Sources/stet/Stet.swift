@@ -6,9 +6,7 @@ struct Stet: ParsableCommand {
         commandName: "stet",
         abstract: "Local image preview and refinement: edit instead of regenerating, and log what it saved.",
         version: StetVersion.current,
-        subcommands: [
-            Info.self,
-        ]
+        subcommands: [Info.self, Draft.self, Grid.self, Split.self]
     )
 }
 

@@ -11,14 +11,19 @@ struct StetRun {
 enum Stet {
     /// The `stet` executable that SwiftPM built next to the test bundle.
     static var binary: URL {
-        let bundle = Bundle(for: Marker.self).bundleURL
-        var dir = bundle.deletingLastPathComponent()
-        for _ in 0..<3 {
-            let candidate = dir.appendingPathComponent("stet")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            dir = dir.deletingLastPathComponent()
+        // On Linux the test "bundle" is an executable in the build folder; on macOS a bundle
+        // inside it. Look beside either for the `stet` that SwiftPM built.
+        let starts = [Bundle(for: Marker.self).bundleURL, Bundle.main.bundleURL,
+                      URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()]
+        for start in starts {
+            var dir = start
+            for _ in 0..<3 {
+                let candidate = dir.appendingPathComponent("stet")
+                if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+                dir = dir.deletingLastPathComponent()
+            }
         }
-        return bundle.deletingLastPathComponent().appendingPathComponent("stet")
+        return starts[0].appendingPathComponent("stet")
     }
 
     /// The repository root (for Fixtures/).

@@ -68,6 +68,16 @@ public final class Image: @unchecked Sendable {
         return Array(UnsafeRawBufferPointer(start: raw, count: size))
     }
 
+    /// Runs the pipeline now into a memory image (`vips_image_copy_memory`). Used where a
+    /// result is read many times: analysis, several targets cut from one decode, grid cells.
+    public func materialized() throws -> Image {
+        Vips.start()
+        guard let copy = vips_image_copy_memory(pointer) else {
+            throw PixelError.failed("copy_memory", Vips.takeErrorMessage())
+        }
+        return Image(owning: copy)
+    }
+
     /// Builds an image from Swift-owned pixels. libvips copies them, so the buffer may die
     /// as soon as this returns, even though the pipeline that reads it runs later.
     public static func fromPixels(_ bytes: [UInt8], width: Int, height: Int, bands: Int,

@@ -7,6 +7,9 @@ public enum Vips {
     /// libvips starts once per process, on first use, from any thread (Swift's lazy globals
     /// are initialised exactly once).
     private static let started: Bool = {
+        // libvips prints per-tile warnings on stderr when a damaged file is decoded; Stet reports
+        // one line per failed file instead. VIPS_WARNING=1 in the environment brings them back.
+        if getenv("VIPS_WARNING") == nil { setenv("VIPS_WARNING", "0", 1) }
         guard vips_init("stet") == 0 else {
             let message = takeErrorMessage()
             FileHandle.standardError.write(Data("stet: libvips failed to start: \(message)\n".utf8))
@@ -48,10 +51,13 @@ public enum Vips {
         return Int(stet_live_object_count())
     }
 
-    /// Drops every cached operation (and the references they hold).
+    /// Drops every cached operation (and the references they hold). Setting the cache size to 0
+    /// trims it; `vips_cache_drop_all` would free the cache table itself and is for shutdown only.
     public static func dropCache() {
         start()
-        vips_cache_drop_all()
+        let max = vips_cache_get_max()
+        vips_cache_set_max(0)
+        vips_cache_set_max(max)
     }
 
     /// Reads and clears libvips' error buffer in one step, folded onto one line.

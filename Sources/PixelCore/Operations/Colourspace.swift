@@ -43,9 +43,4 @@ extension Image {
         return try Operation("autorot").with("in", .image(self)).image()
     }
 
-    /// libvips `copy_memory`: runs the pipeline now into a memory image. Used where a result is
-    /// read many times (analysis, several targets from one decode).
-    public func materialized() throws -> Image {
-        try Operation("copy_memory").with("in", .image(self)).image()
-    }
 }

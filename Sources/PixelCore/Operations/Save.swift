@@ -47,9 +47,9 @@ public struct Save: Sendable {
             op.set("filename", .string(tmp))
             op.set("strip", .bool(strip))
             if Save.lossy.contains(ext) { op.set("Q", quality.map { .int($0) }) }
-            do { _ = try op.run(outputs: []) } catch let e as StetError {
-                throw e.naming(path)
-            }
+            // A lazy pipeline decodes while it saves, so a failure here is usually the input's
+            // (a truncated file); the caller names the file it was working on.
+            _ = try op.run(outputs: [])
         }
     }
 }

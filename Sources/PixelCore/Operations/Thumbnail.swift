@@ -8,6 +8,9 @@ import StetSupport
 /// file carries an ICC profile: only then is `export_profile=srgb` passed, so profiled images
 /// (including CMYK) are converted through their profile while untagged sRGB pays nothing.
 ///
+/// The file is read sequentially, top to bottom, so the result may be computed once; call
+/// `materialized()` on it before reading it several times.
+///
 /// Optional arguments left unset keep libvips' defaults: `size=both`, `crop=none`,
 /// `linear=false`, `intent=relative`.
 public struct Thumbnail: Sendable {

@@ -2,6 +2,16 @@ import ArgumentParser
 import PixelCore
 import StetSupport
 
+extension ParsableArguments {
+    /// `validate()` bodies run through this, so that Stet's usage errors (from the `Validate`
+    /// helpers) reach swift-argument-parser as `ValidationError`s: usage text and exit code 2.
+    func usage(_ checks: () throws -> Void) throws {
+        do { try checks() } catch let error as StetError where error.isUsage {
+            throw ValidationError(error.description)
+        }
+    }
+}
+
 /// How inputs are read; shared by every command that reads images.
 struct InputOptions: ParsableArguments {
     @Flag(help: "Decode damaged files as well as possible instead of failing (libvips fail_on=none).")
@@ -12,7 +22,7 @@ struct InputOptions: ParsableArguments {
     var limitPixels: Int = LoadOptions.defaultLimitPixels
 
     func validate() throws {
-        try Validate.nonNegativeInteger(limitPixels, "limit-pixels")
+        try usage { try Validate.nonNegativeInteger(limitPixels, "limit-pixels") }
     }
 
     var loadOptions: LoadOptions {
@@ -29,6 +39,6 @@ struct OutputOptions: ParsableArguments {
     var keepMetadata = false
 
     func validate() throws {
-        if let quality { try Validate.integer(quality, "quality", in: 1...100) }
+        try usage { if let quality { try Validate.integer(quality, "quality", in: 1...100) } }
     }
 }

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The main job on the bundled fixtures: installs what is missing, builds Stet (release), and runs
+# every command once, printing where each output went. Outputs go to ./demo-out (git-ignored);
+# the demo records into its own ledger there, so your own ledger is untouched.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh
+swift build -c release
+STET="$(swift build -c release --show-bin-path)/stet"
+OUT=demo-out
+rm -rf "$OUT" && mkdir -p "$OUT"
+export STET_LEDGER="$PWD/$OUT/ledger.sqlite"
+F=Fixtures
+run() { echo "+ stet $*"; "$STET" "$@"; }
+
+run info $F/candidate-*.jpg $F/cmyk.jpg $F/rgb16.png
+run draft $F/candidate-*.jpg $F/orientation-6.jpg $F/cmyk.jpg --size 256 --out $OUT/drafts --manifest $OUT/drafts.json
+run grid $F/candidate-1.jpg $F/candidate-2.jpg $F/candidate-3.jpg $F/candidate-4.jpg -o $OUT/grid.jpg --cell 384
+run split $OUT/grid.jpg --map $OUT/grid.json --out $OUT/from-map
+run split $F/grid-2x2-seamless.jpg --auto --out $OUT/from-model
+# DEMO-MORE (other commands join here)
+
+echo
+echo "Outputs:"
+echo "  proxies      $OUT/drafts/ (provenance: $OUT/drafts.json)"
+echo "  grid         $OUT/grid.jpg (cell map: $OUT/grid.json)"
+echo "  split cells  $OUT/from-map/ and $OUT/from-model/"
+echo "  ledger       $STET_LEDGER"

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs Stet's system dependencies on Debian 12 when they are missing (needs root or sudo).
+set -euo pipefail
+need=()
+pkg-config --exists vips 2>/dev/null || need+=(libvips-dev)
+command -v vips >/dev/null 2>&1 || need+=(libvips-tools)
+dpkg -s libpng-dev >/dev/null 2>&1 || need+=(libpng-dev)
+dpkg -s libjpeg62-turbo-dev >/dev/null 2>&1 || need+=(libjpeg62-turbo-dev)
+fc-list 2>/dev/null | grep -q DejaVuSans-Bold || need+=(fonts-dejavu-core)
+command -v sha256sum >/dev/null 2>&1 || need+=(coreutils)
+if [ ${#need[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  echo "setup: installing ${need[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+echo "setup: libvips $(pkg-config --modversion vips)"
