@@ -102,6 +102,9 @@ def main():
     # A text file with an image's name.
     open(path("not-an-image.png"), "w").write("This is a text file, not a PNG.\n")
 
+    # A BMP: libvips 8.14 reads it only through ImageMagick (magickload), which is untrusted.
+    Image.fromarray(scene(16, 16, 12, (10, 20, 30))).save(path("untrusted.bmp"))
+
     # A PNG of a few hundred bytes whose header declares 100000x100000 pixels.
     write_png_header_only(100000, 100000, path("huge-declared.png"))
 

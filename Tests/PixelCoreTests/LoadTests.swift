@@ -107,3 +107,12 @@ final class LoadTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["o.jpg"])
     }
 }
+
+final class UntrustedLoaderTests: XCTestCase {
+    func testUntrustedLoadersAreBlocked() {
+        let path = Fixture.path("untrusted.bmp")
+        XCTAssertThrowsError(try Image.open(path)) { error in
+            XCTAssertEqual("\(error)", "\(path): needs the magickload loader, which Stet blocks as untrusted")
+        }
+    }
+}

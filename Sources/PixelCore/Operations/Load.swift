@@ -30,7 +30,9 @@ public struct Load: Sendable {
             vips_error_clear()
             throw StetError.input(path, "is not an image in a format Stet can read")
         }
-        // vips_foreign_find_load answers with the operation's nickname, e.g. "jpegload".
+        // vips_foreign_find_load answers with a class name ("VipsForeignLoadJpegFile");
+        // the operation's nickname ("jpegload") is what users and messages know.
+        if let nick = vips_nickname_find(g_type_from_name(raw)) { return String(cString: nick) }
         return String(cString: raw)
     }
 
@@ -42,7 +44,12 @@ public struct Load: Sendable {
         op.set("fail_on", .string(options.failOn.rawValue))
         if sequential { op.set("access", .string("sequential")) }
         let image: Image
-        do { image = try op.image() } catch let e as StetError { throw e.naming(path) }
+        do { image = try op.image() } catch let e as StetError {
+            if case .operation(_, let message) = e, message.contains("operation is blocked") {
+                throw StetError.input(path, "needs the \(loader) loader, which Stet blocks as untrusted")
+            }
+            throw e.naming(path)
+        }
         try options.checkPixels(width: image.width, height: image.height, path: path)
         return image
     }

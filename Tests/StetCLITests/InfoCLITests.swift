@@ -1,0 +1,35 @@
+import Foundation
+import XCTest
+
+final class InfoCLITests: XCTestCase {
+    struct Row: Decodable {
+        var path: String; var width: Int; var height: Int; var format: String; var bands: Int
+        var bitsPerBand: Int; var colourSpace: String; var orientation: Int; var hasAlpha: Bool
+        var iccProfile: Bool; var bytes: Int
+    }
+
+    func testJSONDescribesEachFileFromItsHeader() throws {
+        let files = ["orientation-6.jpg", "alpha.png", "rgb16.png", "cmyk.jpg", "grey.jpg"].map(Stet.fixture)
+        let run = try Stet.run(["info", "--json"] + files)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let rows = try JSONDecoder().decode([Row].self, from: Data(run.stdout.utf8))
+        XCTAssertEqual(rows.map(\.path), files)
+        XCTAssertEqual(rows.map { [$0.width, $0.height, $0.bands, $0.bitsPerBand] },
+                       [[400, 300, 3, 8], [320, 240, 4, 8], [256, 64, 3, 16], [320, 240, 4, 8], [320, 240, 1, 8]])
+        XCTAssertEqual(rows.map(\.format), ["jpeg", "png", "png", "jpeg", "jpeg"])
+        XCTAssertEqual(rows.map(\.colourSpace), ["srgb", "srgb", "rgb16", "cmyk", "b-w"])
+        XCTAssertEqual(rows.map(\.orientation), [6, 1, 1, 1, 1])
+        XCTAssertEqual(rows.map(\.hasAlpha), [false, true, false, false, false])
+        XCTAssertEqual(rows[3].iccProfile, true)
+        let size = try FileManager.default.attributesOfItem(atPath: files[0])[.size] as! NSNumber
+        XCTAssertEqual(rows[0].bytes, size.intValue)
+    }
+
+    func testTableAndBadFiles() throws {
+        let bad = Stet.fixture("untrusted.bmp")
+        let run = try Stet.run(["info", Stet.fixture("grey.jpg"), bad])
+        XCTAssertEqual(run.status, 1)
+        XCTAssertTrue(run.stdout.contains("320x240"), run.stdout)
+        XCTAssertEqual(run.stderr, "stet: \(bad): needs the magickload loader, which Stet blocks as untrusted\nstet: 1 of 2 files failed\n")
+    }
+}
