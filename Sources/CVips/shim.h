@@ -6,6 +6,7 @@
 #define STET_CVIPS_SHIM_H
 
 #include <vips/vips.h>
+#include <malloc.h>
 
 static inline GType stet_type_int(void) { return G_TYPE_INT; }
 static inline GType stet_type_uint64(void) { return G_TYPE_UINT64; }
@@ -46,5 +47,8 @@ static inline int stet_live_object_count(void) {
     vips_object_map((VipsSListMap2Fn) stet__count_object, &n, NULL);
     return n;
 }
+
+// glibc's M_ARENA_MAX is a macro Swift does not import.
+static inline void stet_limit_malloc_arenas(int n) { mallopt(M_ARENA_MAX, n); }
 
 #endif
