@@ -73,7 +73,7 @@ struct Grid: ParsableCommand {
         // Cells decode in parallel (one libvips thread each), then join in one pass.
         let workers = min(ProcessInfo.processInfo.activeProcessorCount, images.count)
         if workers > 1 { Vips.concurrency = 1 }
-        let slots = ResultSlots<Result<(Image, ContactSheet.Placed), Error>>(count: images.count)
+        let slots = ResultSlots<Result<(Image, ContactSheet.Placed, FileRecord), Error>>(count: images.count)
         let next = AtomicCounter()
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             while true {
@@ -81,11 +81,14 @@ struct Grid: ParsableCommand {
                 guard i < images.count else { break }
                 slots[i] = Result {
                     let (image, placed) = try sheet.makeCell(i)
-                    return (try image.materialized(), placed)
+                    // Hash the source here too, so hashing runs on both cores with the decodes.
+                    let source = try FileRecord.of(placed.path, width: placed.sourceWidth,
+                                                   height: placed.sourceHeight)
+                    return (try image.materialized(), placed, source)
                 }
             }
         }
-        var cells: [(Image, ContactSheet.Placed)] = []
+        var cells: [(Image, ContactSheet.Placed, FileRecord)] = []
         for (i, slot) in slots.values.enumerated() {
             switch slot {
             case .success(let c)?: cells.append(c)
@@ -99,8 +102,7 @@ struct Grid: ParsableCommand {
 
         var records: [GridMap.Cell] = []
         var inputs: [FileRecord] = []
-        for (_, placed) in cells {
-            let source = try FileRecord.of(placed.path, width: placed.sourceWidth, height: placed.sourceHeight)
+        for (_, placed, source) in cells {
             inputs.append(source)
             records.append(GridMap.Cell(index: placed.index, label: placed.label, source: source,
                                         cell: placed.cell, image: placed.content))
