@@ -44,7 +44,10 @@ let package = Package(
         ),
         .testTarget(name: "StetSupportTests", dependencies: ["StetSupport"]),
         .testTarget(name: "PixelCoreTests", dependencies: ["PixelCore"]),
-        .testTarget(name: "CostLedgerTests", dependencies: ["CostLedger"]),
+        .testTarget(
+            name: "CostLedgerTests",
+            dependencies: ["CostLedger", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(name: "StetCLITests", dependencies: ["stet", "PixelCore"]),
     ]
 )

@@ -21,7 +21,10 @@ enum Main {
             if code == .success {
                 Stet.exit(withError: error)   // --help, --version
             }
+            // Errors thrown from validate() (a bad price card, a read-only ledger) come back
+            // wrapped, with swift-argument-parser's "Error: " in front; Stet's lines have no prefix.
             let message = Stet.fullMessage(for: error)
+                .replacingOccurrences(of: "^Error: ", with: "", options: .regularExpression)
             if code == .validationFailure {
                 FileHandle.standardError.write(Data((message + "\n").utf8))
                 exit(2)

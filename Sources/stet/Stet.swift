@@ -6,7 +6,18 @@ struct Stet: ParsableCommand {
         commandName: "stet",
         abstract: "Local image preview and refinement: edit instead of regenerating, and log what it saved.",
         version: StetVersion.current,
-        subcommands: [Info.self, Draft.self, Grid.self, Split.self]
+        subcommands: [
+            Info.self,
+            Reframe.self,
+            Draft.self,
+            Grid.self,
+            Split.self,
+            Init.self,
+            Prices.self,
+            LogCommand.self,
+            Savings.self,
+            LedgerCommand.self,
+        ]
     )
 }
 

@@ -36,7 +36,16 @@ enum Stet {
         root.appendingPathComponent("Fixtures").appendingPathComponent(name).path
     }
 
-    /// Runs `stet args...` in `cwd` with the ledger disabled unless `env` says otherwise.
+    /// A per-user data folder for this test process, so that commands run without `--ledger`
+    /// record into a throwaway ledger instead of the real `~/.local/share/stet`.
+    static let dataHome: String = {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("stet-test-data-\(getpid())")
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url.path
+    }()
+
+    /// Runs `stet args...` in `cwd`. Without a `.stet/` above `cwd` or an explicit ledger, entries
+    /// go to a per-test-process ledger under `dataHome`.
     @discardableResult
     static func run(_ args: [String], cwd: URL? = nil, env: [String: String] = [:]) throws -> StetRun {
         let process = Process()
@@ -44,6 +53,8 @@ enum Stet {
         process.arguments = args
         if let cwd { process.currentDirectoryURL = cwd }
         var environment = ProcessInfo.processInfo.environment
+        environment["XDG_DATA_HOME"] = dataHome
+        environment["STET_LEDGER"] = nil
         for (k, v) in env { environment[k] = v }
         process.environment = environment
         let out = Pipe(), err = Pipe()

@@ -15,6 +15,7 @@ struct Info: ParsableCommand {
     var json = false
 
     @OptionGroup var input: InputOptions
+    @OptionGroup var ledgerOptions: LedgerOptions
 
     struct Row: Codable {
         var path: String
@@ -32,6 +33,7 @@ struct Info: ParsableCommand {
     }
 
     func run() throws {
+        let clock = CommandClock()
         var rows: [Row] = []
         var failed = 0
         for path in images {
@@ -62,6 +64,17 @@ struct Info: ParsableCommand {
             }
             Console.out(Table.render(header: header, rows: body))
         }
-        if failed > 0 { throw BatchFailure(failed: failed, total: images.count) }
+        if !rows.isEmpty {
+            // Reading headers avoids nothing by default; the entry still shows what was inspected.
+            var usage = Usage(operation: "info")
+            usage.parameters = ["files": "\(rows.count)"]
+            usage.inputs = try rows.map { try FileRecord.of($0.path, width: $0.width, height: $0.height) }
+            try ledgerOptions.record(usage, clock: clock)
+        }
+        if failed > 0 {
+            let failure = BatchFailure(failed: failed, total: images.count)
+            ledgerOptions.recordFailure(operation: "info", error: failure, clock: clock)
+            throw failure
+        }
     }
 }

@@ -1,0 +1,335 @@
+import Foundation
+import StetSupport
+import TOMLKit
+
+/// What a model is priced by.
+public enum PriceUnit: String, Codable, CaseIterable, Sendable {
+    case image, second, megapixel, call
+    case thousandTokens = "1k-tokens"
+
+    /// "image", "second", ... for "0.04 USD per image".
+    public var singular: String { self == .thousandTokens ? "1k tokens" : rawValue }
+}
+
+/// One model's price on the card.
+public struct ModelPrice: Codable, Equatable, Sendable {
+    public var name: String
+    public var unit: PriceUnit
+    /// Price of one unit.
+    public var price: Money
+    /// An ISO 4217 code such as "USD", or "credits".
+    public var currency: String
+    /// How many units one generation uses: seconds in a clip, megapixels in an image,
+    /// thousands of tokens in a call. 1 for per-image and per-call models.
+    public var perGeneration: Double
+    /// When the price was read off the provider's list (the card's prices are dated examples).
+    public var asOf: String?
+    public var note: String?
+
+    /// What one generation of this model costs.
+    public var generationPrice: Money { price.times(perGeneration) }
+}
+
+/// The editable price card (`prices.toml`): models and their prices, the `draft` and `final`
+/// tiers, and the `[avoids]` table saying what one use of each operation replaces by default.
+public struct PriceCard: Sendable {
+    /// The file the card was read from, or `PriceCard.builtInSource`.
+    public var source: String
+    /// SHA-256 of the card's text; every ledger entry records it.
+    public var hash: String
+    public var text: String
+    /// The currency of `--spent` amounts.
+    public var currency: String
+    public var updated: String?
+    public var models: [String: ModelPrice]
+    /// Tier name (draft, final) to model name.
+    public var tiers: [String: String]
+    /// Operation to what one use of it replaces, as written on the card ("final", "none", "flux-pro x2").
+    public var avoids: [String: String]
+
+    public static let builtInSource = "built-in example price card"
+    public static let units = PriceUnit.allCases.map(\.rawValue)
+
+    /// The card `stet init` writes, parsed.
+    public static let builtIn: PriceCard = {
+        do { return try parse(DefaultPriceCard.text, file: builtInSource) } catch {
+            fatalError("the built-in price card does not parse: \(error)")
+        }
+    }()
+
+    /// Reads and validates a card file. A bad card throws "FILE: key K: problem".
+    public static func load(path: String) throws -> PriceCard {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw StetError.input(path, "cannot be read")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw StetError.input(path, "is not UTF-8 text")
+        }
+        return try parse(text, file: path)
+    }
+
+    /// Parses and validates card text; `file` names the card in error messages.
+    public static func parse(_ text: String, file: String) throws -> PriceCard {
+        func bad(_ key: String, _ problem: String) -> StetError { .input(file, "key \(key): \(problem)") }
+        let root: TOMLTable
+        do { root = try TOMLTable(string: text) } catch let error as TOMLParseError {
+            throw StetError.input(file, "line \(error.source.begin.line), column \(error.source.begin.column): \(error.description)")
+        }
+        var card = PriceCard(source: file, hash: SHA256.hex(of: Data(text.utf8)), text: text,
+                             currency: "USD", updated: nil, models: [:], tiers: [:], avoids: [:])
+        for key in root.keys where !["currency", "updated", "models", "tiers", "avoids"].contains(key) {
+            throw bad(key, "unknown key (expected currency, updated, models, tiers or avoids)")
+        }
+        if let value = root["currency"] {
+            card.currency = try currencyValue(value, key: "currency", bad)
+        }
+        if let value = root["updated"] { card.updated = try textValue(value, key: "updated", bad) }
+
+        guard let modelsValue = root["models"] else { throw bad("models", "missing; the card must price at least one model") }
+        guard let models = modelsValue.table else { throw bad("models", "expected a table of models but found \(typeName(modelsValue))") }
+        for name in models.keys {
+            let key = "models.\(name)"
+            guard let table = models[name]?.table else {
+                throw bad(key, "expected a table with unit and price but found \(typeName(models[name]!))")
+            }
+            for k in table.keys where !["unit", "price", "currency", "per_generation", "as_of", "note"].contains(k) {
+                throw bad("\(key).\(k)", "unknown key (expected unit, price, currency, per_generation, as_of or note)")
+            }
+            guard let unitValue = table["unit"] else { throw bad("\(key).unit", "missing; expected one of \(units.joined(separator: ", "))") }
+            guard let unitText = unitValue.string, let unit = PriceUnit(rawValue: unitText) else {
+                throw bad("\(key).unit", "expected one of \(units.joined(separator: ", ")) but found \(describe(unitValue))")
+            }
+            guard let priceValue = table["price"] else { throw bad("\(key).price", "missing; expected the price of one \(unit.singular)") }
+            let price = try number(priceValue, key: "\(key).price", bad)
+            guard price >= 0 else { throw bad("\(key).price", "expected a price of 0 or more but found \(describe(priceValue))") }
+            var currency = card.currency
+            if let value = table["currency"] { currency = try currencyValue(value, key: "\(key).currency", bad) }
+            var perGeneration = 1.0
+            if let value = table["per_generation"] {
+                perGeneration = try number(value, key: "\(key).per_generation", bad)
+                guard perGeneration > 0 else {
+                    throw bad("\(key).per_generation", "expected a positive number but found \(describe(value))")
+                }
+            }
+            var asOf: String?
+            if let value = table["as_of"] { asOf = try textValue(value, key: "\(key).as_of", bad) }
+            var note: String?
+            if let value = table["note"] {
+                guard let s = value.string else { throw bad("\(key).note", "expected a string but found \(typeName(value))") }
+                note = s
+            }
+            card.models[name] = ModelPrice(name: name, unit: unit, price: Money(price), currency: currency,
+                                           perGeneration: perGeneration, asOf: asOf, note: note)
+        }
+        if card.models.isEmpty { throw bad("models", "empty; the card must price at least one model") }
+
+        if let tiersValue = root["tiers"] {
+            guard let tiers = tiersValue.table else { throw bad("tiers", "expected a table such as final = \"model\" but found \(typeName(tiersValue))") }
+            for tier in tiers.keys {
+                let value = tiers[tier]!
+                guard let model = value.string else { throw bad("tiers.\(tier)", "expected a model name but found \(typeName(value))") }
+                guard card.models[model] != nil else {
+                    throw bad("tiers.\(tier)", "names model \(model), which is not in [models]")
+                }
+                if card.models[tier] != nil { throw bad("tiers.\(tier)", "is also the name of a model; rename one of them") }
+                card.tiers[tier] = model
+            }
+        }
+        if let avoidsValue = root["avoids"] {
+            guard let avoids = avoidsValue.table else { throw bad("avoids", "expected a table such as reframe = \"final\" but found \(typeName(avoidsValue))") }
+            for operation in avoids.keys {
+                let value = avoids[operation]!
+                guard let spec = value.string else {
+                    throw bad("avoids.\(operation)", "expected \"none\", a tier or a model (optionally xN) but found \(typeName(value))")
+                }
+                do { _ = try card.avoidSpec(spec) } catch let StetError.usage(message) {
+                    throw bad("avoids.\(operation)", message)
+                }
+                card.avoids[operation] = spec
+            }
+        }
+        return card
+    }
+
+    /// A model by name, or the model a tier names.
+    public func model(named name: String) -> ModelPrice? {
+        if let m = models[name] { return m }
+        if let m = tiers[name] { return models[m] }
+        return nil
+    }
+
+    /// Parses "none", "NAME" or "NAMExN" ("final", "flux-pro x2", "final*3") against this card.
+    /// Returns nil for "none". Throws `.usage` naming the problem.
+    public func avoidSpec(_ text: String) throws -> AvoidSpec? {
+        let s = text.trimmingCharacters(in: .whitespaces)
+        if s.lowercased() == "none" { return nil }
+        if model(named: s) != nil { return AvoidSpec(name: s, count: 1) }
+        // NAME followed by x, × or * and a count; the whole name is tried first so a model
+        // whose own name ends in "x2" still resolves.
+        if let r = s.range(of: #"\s*[x×*]\s*([0-9]+)$"#, options: .regularExpression) {
+            let name = String(s[..<r.lowerBound])
+            let digits = s[r].filter(\.isNumber)
+            guard let count = Int(digits), count > 0 else {
+                throw StetError.usage("Expected positive integer count in \(s) but received \(digits)")
+            }
+            if model(named: name) != nil { return AvoidSpec(name: name, count: count) }
+        }
+        throw StetError.usage("\(s) is not a model or tier on the price card (expected none, \(knownNames.joined(separator: ", ")), optionally followed by xN)")
+    }
+
+    /// Tier and model names, tiers first.
+    public var knownNames: [String] { tiers.keys.sorted() + models.keys.sorted() }
+
+    /// What this use replaced, priced. `explicit` is `--avoids` (its count is the total for this
+    /// use); without it the card's `[avoids]` entry for the operation applies once per unit
+    /// (reframe: one per target).
+    public func counterfactual(operation: String, explicit: String?, units: Int) throws -> [AvoidedItem] {
+        let spec: AvoidSpec?
+        let source: String
+        var count: Int
+        if let explicit {
+            spec = try avoidSpec(explicit)
+            source = "--avoids"
+            count = spec?.count ?? 0
+        } else {
+            guard let raw = avoids[operation] else { return [] }
+            spec = try avoidSpec(raw)
+            source = "[avoids] \(operation)"
+            count = (spec?.count ?? 0) * max(units, 0)
+        }
+        guard let spec, count > 0, let model = model(named: spec.name) else { return [] }
+        let quantity = Double(count) * model.perGeneration
+        let label = spec.name == model.name ? model.name : "\(spec.name) (\(model.name))"
+        return [AvoidedItem(
+            what: "\(count) × \(label) generation, from \(source)",
+            model: model.name, quantity: quantity, unit: model.unit.rawValue,
+            unitPrice: model.price, currency: model.currency, subtotal: model.price.times(quantity))]
+    }
+
+    // MARK: - Value helpers
+
+    static func typeName(_ v: TOMLValueConvertible) -> String {
+        switch v.type {
+        case .table: return "a table"
+        case .array: return "an array"
+        case .string: return "a string"
+        case .int: return "an integer"
+        case .double: return "a number"
+        case .bool: return "a boolean"
+        case .date: return "a date"
+        case .time: return "a time"
+        case .dateTime: return "a date-time"
+        }
+    }
+
+    static func describe(_ v: TOMLValueConvertible) -> String {
+        if let s = v.string { return "\"\(s)\"" }
+        if let i = v.int { return String(i) }
+        if let d = v.double { return formatQuantity(d) }
+        return typeName(v)
+    }
+
+    static func number(_ v: TOMLValueConvertible, key: String, _ bad: (String, String) -> StetError) throws -> Double {
+        if let d = v.double, d.isFinite { return d }
+        if let i = v.int { return Double(i) }
+        throw bad(key, "expected a number but found \(describe(v))")
+    }
+
+    static func textValue(_ v: TOMLValueConvertible, key: String, _ bad: (String, String) -> StetError) throws -> String {
+        if let s = v.string { return s }
+        if let d = v.date { return String(format: "%04d-%02d-%02d", Int(d.year), Int(d.month), Int(d.day)) }
+        throw bad(key, "expected a date such as 2025-06-01 but found \(typeName(v))")
+    }
+
+    static func currencyValue(_ v: TOMLValueConvertible, key: String, _ bad: (String, String) -> StetError) throws -> String {
+        guard let s = v.string, s == "credits" || s.range(of: "^[A-Z]{3}$", options: .regularExpression) != nil else {
+            throw bad(key, "expected a currency code such as USD, or \"credits\", but found \(describe(v))")
+        }
+        return s
+    }
+}
+
+/// A parsed counterfactual: `count` generations of a model or tier.
+public struct AvoidSpec: Equatable, Sendable {
+    public var name: String
+    public var count: Int
+
+    public init(name: String, count: Int) { self.name = name; self.count = count }
+}
+
+/// One regeneration a use replaced, priced from the card when it was recorded.
+public struct AvoidedItem: Codable, Equatable, Sendable {
+    public var what: String
+    public var model: String
+    public var quantity: Double
+    public var unit: String
+    public var unitPrice: Money
+    public var currency: String
+    public var subtotal: Money
+
+    public init(what: String, model: String, quantity: Double, unit: String, unitPrice: Money, currency: String, subtotal: Money) {
+        self.what = what; self.model = model; self.quantity = quantity; self.unit = unit
+        self.unitPrice = unitPrice; self.currency = currency; self.subtotal = subtotal
+    }
+}
+
+/// Money a use did cost: a logged generation, or `--spent` on a command.
+public struct SpendItem: Codable, Equatable, Sendable {
+    public var what: String
+    /// Empty for a bare `--spent` amount.
+    public var model: String
+    public var quantity: Double
+    public var unit: String
+    public var unitPrice: Money
+    public var currency: String
+    public var subtotal: Money
+    /// For `stet log generation`: outputs (--count) or seconds (--seconds) generated, and kept.
+    public var generatedCount: Double?
+    public var keptCount: Double?
+    public var generatedSeconds: Double?
+    public var keptSeconds: Double?
+
+    public init(what: String, model: String, quantity: Double, unit: String, unitPrice: Money, currency: String,
+                subtotal: Money, generatedCount: Double? = nil, keptCount: Double? = nil,
+                generatedSeconds: Double? = nil, keptSeconds: Double? = nil) {
+        self.what = what; self.model = model; self.quantity = quantity; self.unit = unit
+        self.unitPrice = unitPrice; self.currency = currency; self.subtotal = subtotal
+        self.generatedCount = generatedCount; self.keptCount = keptCount
+        self.generatedSeconds = generatedSeconds; self.keptSeconds = keptSeconds
+    }
+}
+
+extension PriceCard {
+    /// Prices real generations for `stet log generation`: `count` outputs, or `seconds` of video
+    /// (only for a per-second model). `spent` overrides the card with what was actually paid.
+    public func generationSpend(model name: String, count: Int?, seconds: Double?, kept: Double?,
+                                spent: Double?) throws -> SpendItem {
+        guard let model = model(named: name) else {
+            throw StetError.usage("\(name) is not a model or tier on the price card (expected \(knownNames.joined(separator: ", ")))")
+        }
+        let quantity: Double
+        if let seconds {
+            guard model.unit == .second else {
+                throw StetError.usage("--seconds needs a per-second model, but \(model.name) is priced per \(model.unit.singular); use --count")
+            }
+            quantity = seconds
+        } else {
+            quantity = Double(count ?? 0) * model.perGeneration
+        }
+        let subtotal = spent.map { Money($0) } ?? model.price.times(quantity)
+        let unitPrice = spent.map { quantity > 0 ? Money($0 / quantity) : Money.zero } ?? model.price
+        let what = seconds != nil ? "\(formatQuantity(seconds!)) s of \(model.name)" : "\(count ?? 0) × \(model.name) generation"
+        return SpendItem(what: what + (spent != nil ? " (--spent)" : ""), model: model.name, quantity: quantity,
+                         unit: model.unit.rawValue, unitPrice: unitPrice,
+                         currency: spent != nil ? currency : model.currency, subtotal: subtotal,
+                         generatedCount: seconds == nil ? Double(count ?? 0) : nil,
+                         keptCount: seconds == nil ? kept : nil,
+                         generatedSeconds: seconds, keptSeconds: seconds != nil ? kept : nil)
+    }
+
+    /// A bare `--spent AMOUNT` on a command, in the card's currency.
+    public func spent(_ amount: Double, operation: String) -> SpendItem {
+        SpendItem(what: "paid during \(operation) (--spent)", model: "", quantity: 1, unit: "call",
+                  unitPrice: Money(amount), currency: currency, subtotal: Money(amount))
+    }
+}
