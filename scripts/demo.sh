@@ -19,11 +19,15 @@ run draft $F/candidate-*.jpg $F/orientation-6.jpg $F/cmyk.jpg --size 256 --out $
 run grid $F/candidate-1.jpg $F/candidate-2.jpg $F/candidate-3.jpg $F/candidate-4.jpg -o $OUT/grid.jpg --cell 384
 run split $OUT/grid.jpg --map $OUT/grid.json --out $OUT/from-map
 run split $F/grid-2x2-seamless.jpg --auto --out $OUT/from-model
+run reframe $F/reframe/scene-two.jpg --to 16:9,9:16 --for instagram-square --out $OUT/reframe
 # DEMO-MORE (other commands join here)
+run log generation --model final --count 4 --kept 1
+run savings
 
 echo
 echo "Outputs:"
 echo "  proxies      $OUT/drafts/ (provenance: $OUT/drafts.json)"
 echo "  grid         $OUT/grid.jpg (cell map: $OUT/grid.json)"
 echo "  split cells  $OUT/from-map/ and $OUT/from-model/"
+echo "  reframe      $OUT/reframe/ (decisions: $OUT/reframe/scene-two-plan.json)"
 echo "  ledger       $STET_LEDGER"
