@@ -24,7 +24,7 @@ let package = Package(
         // Hashing, atomic writes, path identity and argument validation: shared by every layer.
         .target(name: "StetSupport"),
         // The libvips engine and the typed operations Stet uses.
-        .target(name: "PixelCore", dependencies: ["CVips", "StetSupport"]),
+        .target(name: "PixelCore", dependencies: ["CVips", "StetSupport"], resources: [.copy("Resources")]),
         // The price card and the SQLite cost-avoidance log.
         .target(
             name: "CostLedger",

@@ -20,6 +20,7 @@ run grid $F/candidate-1.jpg $F/candidate-2.jpg $F/candidate-3.jpg $F/candidate-4
 run split $OUT/grid.jpg --map $OUT/grid.json --out $OUT/from-map
 run split $F/grid-2x2-seamless.jpg --auto --out $OUT/from-model
 run reframe $F/reframe/scene-two.jpg --to 16:9,9:16 --for instagram-square --out $OUT/reframe
+run upscale $F/candidate-1.jpg --scale 2 -o $OUT/candidate-1@2x.jpg
 # DEMO-MORE (other commands join here)
 run log generation --model final --count 4 --kept 1
 run savings
@@ -30,4 +31,5 @@ echo "  proxies      $OUT/drafts/ (provenance: $OUT/drafts.json)"
 echo "  grid         $OUT/grid.jpg (cell map: $OUT/grid.json)"
 echo "  split cells  $OUT/from-map/ and $OUT/from-model/"
 echo "  reframe      $OUT/reframe/ (decisions: $OUT/reframe/scene-two-plan.json)"
+echo "  upscale      $OUT/candidate-1@2x.jpg"
 echo "  ledger       $STET_LEDGER"

@@ -12,6 +12,7 @@ struct Stet: ParsableCommand {
             Draft.self,
             Grid.self,
             Split.self,
+            UpscaleCommand.self,
             Init.self,
             Prices.self,
             LogCommand.self,

@@ -1,0 +1,102 @@
+import Foundation
+import StetSupport
+
+/// Reading a filter bank from the file train.py writes (layout in Tools/upscale/train.py):
+/// magic "STETUPS1", six little-endian UInt32 (version, scale, taps, angles, strengths,
+/// coherences), the strength and coherence thresholds, the weights as Float32, and a CRC-32
+/// of everything before it.
+extension FilterBank {
+    static let magic = Array("STETUPS1".utf8)
+    static let version: UInt32 = 1
+
+    /// Parses and checks a weights file; every problem is one line naming the file.
+    public static func load(path: String) throws -> FilterBank {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue else {
+            throw StetError.input(path, "upscale weights file not found")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw StetError.input(path, "upscale weights file is not readable")
+        }
+        return try parse([UInt8](data), path: path)
+    }
+
+    static func parse(_ bytes: [UInt8], path: String) throws -> FilterBank {
+        func corrupt(_ why: String) -> StetError { .input(path, "upscale weights file is corrupt (\(why))") }
+        guard bytes.count >= 36, Array(bytes[0..<8]) == magic else { throw corrupt("not a Stet weights file") }
+        func u32(_ at: Int) -> UInt32 {
+            UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24
+        }
+        let stored = u32(bytes.count - 4)
+        guard CRC32.checksum(bytes[0..<(bytes.count - 4)]) == stored else { throw corrupt("checksum mismatch") }
+        guard u32(8) == version else { throw corrupt("version \(u32(8)), expected \(version)") }
+        let scale = Int(u32(12)), taps = Int(u32(16))
+        let angles = Int(u32(20)), strengths = Int(u32(24)), coherences = Int(u32(28))
+        guard (2...8).contains(scale), taps % 2 == 1, (1...15).contains(taps), (1...64).contains(angles),
+              (1...16).contains(strengths), (1...16).contains(coherences) else {
+            throw corrupt("implausible header")
+        }
+        let buckets = angles * strengths * coherences, phases = scale * scale
+        let floats = (strengths - 1) + (coherences - 1) + buckets * taps * taps * phases
+        guard bytes.count == 32 + 4 * floats + 4 else { throw corrupt("wrong length for its header") }
+        var values = [Float](repeating: 0, count: floats)
+        for i in 0..<floats { values[i] = Float(bitPattern: u32(32 + 4 * i)) }
+        guard values.allSatisfy({ $0.isFinite }) else { throw corrupt("non-finite weights") }
+        let sthr = Array(values[0..<(strengths - 1)])
+        let cthr = Array(values[(strengths - 1)..<(strengths - 1 + coherences - 1)])
+        return FilterBank(scale: scale, taps: taps, angles: angles, strengths: strengths, coherences: coherences,
+                          strengthThresholds: sthr, coherenceThresholds: cthr,
+                          phaseMajorWeights: Array(values[(strengths + coherences - 2)...]))
+    }
+
+    /// The file name of the bundled bank for a scale.
+    public static func resourceName(scale: Int) -> String { "upscale-x\(scale).bin" }
+
+    /// Where the bundled bank for `scale` is: the SwiftPM resource bundle next to the
+    /// executable (or test bundle), else the source tree this was built from. Looked up by
+    /// hand rather than through `Bundle.module`, which traps when the bundle is missing.
+    public static func bundledPath(scale: Int) -> String {
+        let name = resourceName(scale: scale)
+        var dirs: [URL] = []
+        if let exe = Bundle.main.executableURL { dirs.append(exe.resolvingSymlinksInPath().deletingLastPathComponent()) }
+        dirs.append(Bundle.main.bundleURL)
+        for bundle in Bundle.allBundles where bundle.bundleURL.pathExtension == "xctest" {
+            dirs.append(bundle.bundleURL.deletingLastPathComponent())
+        }
+        let fm = FileManager.default
+        for dir in dirs {
+            for bundle in ["Stet_PixelCore.resources", "Stet_PixelCore.bundle", "Stet_PixelCore.bundle/Contents/Resources"] {
+                let candidate = dir.appendingPathComponent(bundle).appendingPathComponent("Resources").appendingPathComponent(name)
+                if fm.fileExists(atPath: candidate.path) { return candidate.path }
+            }
+        }
+        // Sources/PixelCore/Upscale/ThisFile.swift -> Sources/PixelCore/Resources/
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Resources").appendingPathComponent(name).path
+    }
+
+    /// The bundled bank for `scale` (2, 3 or 4), or the file at `path` when given.
+    public static func load(scale: Int, path: String? = nil) throws -> FilterBank {
+        let file = path ?? bundledPath(scale: scale)
+        let bank = try load(path: file)
+        guard bank.scale == scale else {
+            throw StetError.input(file, "upscale weights are for x\(bank.scale), not x\(scale)")
+        }
+        return bank
+    }
+}
+
+/// CRC-32 (IEEE, as zlib's `crc32`), for the weights file's checksum.
+enum CRC32 {
+    static let table: [UInt32] = (0..<256).map { i -> UInt32 in
+        var c = UInt32(i)
+        for _ in 0..<8 { c = (c & 1) != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+        return c
+    }
+
+    static func checksum(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+        var c: UInt32 = 0xFFFF_FFFF
+        for b in bytes { c = table[Int((c ^ UInt32(b)) & 0xFF)] ^ (c >> 8) }
+        return c ^ 0xFFFF_FFFF
+    }
+}

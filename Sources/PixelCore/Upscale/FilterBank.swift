@@ -1,0 +1,204 @@
+import Foundation
+
+/// A learned bank of linear upscaling filters, RAISR/BLADE style (trained by
+/// `Tools/upscale/train.py`; see `Tools/upscale/README.md`).
+///
+/// Every low-resolution luma pixel is hashed by the structure tensor of its neighbourhood:
+/// dominant gradient angle, strength and coherence. The bucket picks `taps × taps` weights per
+/// output phase; each of the `scale × scale` high-resolution pixels the low-resolution pixel
+/// covers is the dot product of its phase's weights with the luma patch centred on it.
+/// Weights are stored tap-major with the phases padded to `lanes` (4 or 16), so one tap is one
+/// SIMD multiply-add for all phases at once.
+public struct FilterBank: Sendable {
+    public let scale: Int
+    public let taps: Int
+    public let angles: Int
+    public let strengths: Int
+    public let coherences: Int
+    public let strengthThresholds: [Float]
+    public let coherenceThresholds: [Float]
+    /// `[bucket][tap][lane]`, `lanes` floats per tap; lanes past `scale²` are zero.
+    let weights: [Float]
+    /// SIMD width holding all phases: 4 for ×2, 16 for ×3 and ×4.
+    let lanes: Int
+
+    public var bucketCount: Int { angles * strengths * coherences }
+
+    init(scale: Int, taps: Int, angles: Int, strengths: Int, coherences: Int,
+         strengthThresholds: [Float], coherenceThresholds: [Float], phaseMajorWeights: [Float]) {
+        self.scale = scale; self.taps = taps; self.angles = angles
+        self.strengths = strengths; self.coherences = coherences
+        self.strengthThresholds = strengthThresholds; self.coherenceThresholds = coherenceThresholds
+        let phases = scale * scale
+        let lanes = phases <= 4 ? 4 : 16
+        self.lanes = lanes
+        let buckets = angles * strengths * coherences, tapCount = taps * taps
+        var padded = [Float](repeating: 0, count: buckets * tapCount * lanes)
+        for b in 0..<buckets {
+            for p in 0..<phases {
+                // Unit DC gain, exactly: flat areas stay flat even at 16 bits. (train.py already
+                // writes weights that sum to 1; this removes the float32 rounding left over.)
+                var sum = 0.0
+                for t in 0..<tapCount { sum += Double(phaseMajorWeights[(b * tapCount + t) * phases + p]) }
+                let correction = (1 - sum) / Double(tapCount)
+                for t in 0..<tapCount {
+                    padded[(b * tapCount + t) * lanes + p] =
+                        Float(Double(phaseMajorWeights[(b * tapCount + t) * phases + p]) + correction)
+                }
+            }
+        }
+        self.weights = padded
+    }
+
+    /// The bucket of every pixel of a luma plane (`width × height`, row-major), from the
+    /// structure tensor of central-difference gradients weighted by the 5×5 binomial window,
+    /// edges replicated. Matches `features`/`buckets` in train.py.
+    func buckets(luma: UnsafeBufferPointer<Float>, width: Int, height: Int) -> [UInt16] {
+        let n = width * height
+        // Horizontally blurred gradient products, three planes.
+        var planes = [Float](repeating: 0, count: 3 * n)
+        let k0: Float = 1.0 / 16, k1: Float = 4.0 / 16, k2: Float = 6.0 / 16
+        planes.withUnsafeMutableBufferPointer { pp in
+            let out = SendablePointer(pp.baseAddress!)
+            parallelRows(height) { rows in
+                // Products with two replicated samples on each side.
+                var buffer = [Float](repeating: 0, count: 3 * (width + 4))
+                buffer.withUnsafeMutableBufferPointer { bp in
+                    let pxx = bp.baseAddress! + 2, pxy = pxx + (width + 4), pyy = pxy + (width + 4)
+                    for y in rows {
+                        let row = luma.baseAddress! + y * width
+                        let up = luma.baseAddress! + max(y - 1, 0) * width
+                        let down = luma.baseAddress! + min(y + 1, height - 1) * width
+                        for x in 0..<width {
+                            let l = x > 0 ? x - 1 : 0, r = x < width - 1 ? x + 1 : width - 1
+                            let gx = (row[r] - row[l]) * 0.5
+                            let gy = (down[x] - up[x]) * 0.5
+                            pxx[x] = gx * gx; pxy[x] = gx * gy; pyy[x] = gy * gy
+                        }
+                        for p in [pxx, pxy, pyy] {
+                            p[-2] = p[0]; p[-1] = p[0]; p[width] = p[width - 1]; p[width + 1] = p[width - 1]
+                        }
+                        let a = out.p + y * width, b = a + n, c = b + n
+                        for x in 0..<width {
+                            a[x] = k0 * (pxx[x - 2] + pxx[x + 2]) + k1 * (pxx[x - 1] + pxx[x + 1]) + k2 * pxx[x]
+                            b[x] = k0 * (pxy[x - 2] + pxy[x + 2]) + k1 * (pxy[x - 1] + pxy[x + 1]) + k2 * pxy[x]
+                            c[x] = k0 * (pyy[x - 2] + pyy[x + 2]) + k1 * (pyy[x - 1] + pyy[x + 1]) + k2 * pyy[x]
+                        }
+                    }
+                }
+            }
+        }
+        var out = [UInt16](repeating: 0, count: n)
+        let angles = self.angles, strengths = self.strengths, coherences = self.coherences
+        let sthr = strengthThresholds, cthr = coherenceThresholds
+        let fAngles = Float(angles)
+        out.withUnsafeMutableBufferPointer { op in
+            let o = SendablePointer(op.baseAddress!)
+            planes.withUnsafeBufferPointer { pp in
+                let base = pp.baseAddress!
+                parallelRows(height) { rows in
+                    var sa = [Float](repeating: 0, count: width), sb = sa, sc = sa
+                    for y in rows {
+                        let r = (-2...2).map { min(max(y + $0, 0), height - 1) * width }
+                        for (plane, dst) in [(0, 0), (1, 1), (2, 2)] {
+                            let p = base + plane * n
+                            let r0 = p + r[0], r1 = p + r[1], r2 = p + r[2], r3 = p + r[3], r4 = p + r[4]
+                            switch dst {
+                            case 0: for x in 0..<width { sa[x] = k0 * (r0[x] + r4[x]) + k1 * (r1[x] + r3[x]) + k2 * r2[x] }
+                            case 1: for x in 0..<width { sb[x] = k0 * (r0[x] + r4[x]) + k1 * (r1[x] + r3[x]) + k2 * r2[x] }
+                            default: for x in 0..<width { sc[x] = k0 * (r0[x] + r4[x]) + k1 * (r1[x] + r3[x]) + k2 * r2[x] }
+                            }
+                        }
+                        let dst = o.p + y * width
+                        for x in 0..<width {
+                            let a = sa[x], b = sb[x], c = sc[x]
+                            let halfTrace = (a + c) * 0.5
+                            let d = ((a - c) * (a - c) * 0.25 + b * b).squareRoot()
+                            let l1 = halfTrace + d, l2 = max(halfTrace - d, 0)
+                            var angle = 0.5 * atan2f(2 * b, a - c) / Float.pi
+                            if angle < 0 { angle += 1 }
+                            let s1 = l1.squareRoot(), s2 = l2.squareRoot()
+                            let coherence: Float = s1 + s2 > 1e-12 ? (s1 - s2) / (s1 + s2) : 0
+                            let ai = min(Int(angle * fAngles), angles - 1)
+                            var si = 0
+                            while si < sthr.count && s1 >= sthr[si] { si += 1 }
+                            var ci = 0
+                            while ci < cthr.count && coherence >= cthr[ci] { ci += 1 }
+                            dst[x] = UInt16((ai * strengths + si) * coherences + ci)
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Predicts the high-resolution luma of low-resolution rows `rows`: for each row, `width`
+    /// pixels × `lanes` phase values, written to `out` (row-major in `rows`, then x, then lane).
+    /// `padded` is the luma plane with `taps / 2` replicated pixels on every side.
+    func predict(padded: UnsafePointer<Float>, paddedWidth: Int, width: Int, rows: Range<Int>,
+                 buckets: UnsafePointer<UInt16>, out: UnsafeMutablePointer<Float>) {
+        weights.withUnsafeBufferPointer { wp in
+            let w = UnsafeRawPointer(wp.baseAddress!)
+            if lanes == 4 {
+                predictLanes(SIMD4<Float>.self, w: w, padded: padded, paddedWidth: paddedWidth,
+                             width: width, rows: rows, buckets: buckets, out: out)
+            } else {
+                predictLanes(SIMD16<Float>.self, w: w, padded: padded, paddedWidth: paddedWidth,
+                             width: width, rows: rows, buckets: buckets, out: out)
+            }
+        }
+    }
+
+    @inline(__always)
+    private func predictLanes<V: SIMD>(_: V.Type, w: UnsafeRawPointer, padded: UnsafePointer<Float>,
+                                       paddedWidth: Int, width: Int, rows: Range<Int>,
+                                       buckets: UnsafePointer<UInt16>, out: UnsafeMutablePointer<Float>)
+    where V.Scalar == Float {
+        let taps = self.taps, tapCount = taps * taps
+        let bucketStride = tapCount * MemoryLayout<V>.stride
+        let outRaw = UnsafeMutableRawPointer(out)
+        var o = 0
+        for y in rows {
+            for x in 0..<width {
+                let b = Int(buckets[y * width + x])
+                let wb = w + b * bucketStride
+                var acc = V()
+                var t = 0
+                for r in 0..<taps {
+                    let row = padded + (y + r) * paddedWidth + x
+                    for c in 0..<taps {
+                        acc += wb.loadUnaligned(fromByteOffset: t * MemoryLayout<V>.stride, as: V.self) * row[c]
+                        t += 1
+                    }
+                }
+                outRaw.storeBytes(of: acc, toByteOffset: o * MemoryLayout<V>.stride, as: V.self)
+                o += 1
+            }
+        }
+    }
+}
+
+/// A raw pointer that concurrent row bands write to, each into rows no other band touches.
+struct SendablePointer<T>: @unchecked Sendable {
+    let p: UnsafeMutablePointer<T>
+    init(_ p: UnsafeMutablePointer<T>) { self.p = p }
+}
+
+/// Runs `body` over `count` rows split into bands, in parallel: at least four bands per core,
+/// and bands of at most `maximumBand` rows, so a band's working memory stays small.
+func parallelRows(_ count: Int, minimumBand: Int = 8, maximumBand: Int = 64, _ body: (Range<Int>) -> Void) {
+    guard count > 0 else { return }
+    let cores = max(ProcessInfo.processInfo.activeProcessorCount, 1)
+    let wanted = max(cores * 4, (count + maximumBand - 1) / maximumBand)
+    let bands = max(1, min(count / max(minimumBand, 1), wanted))
+    if bands == 1 { body(0..<count); return }
+    withoutActuallyEscaping(body) { escapable in
+        // Each band writes only its own rows; the closure is shared read-only.
+        nonisolated(unsafe) let run = escapable
+        DispatchQueue.concurrentPerform(iterations: bands) { i in
+            let lo = count * i / bands, hi = count * (i + 1) / bands
+            if hi > lo { run(lo..<hi) }
+        }
+    }
+}
