@@ -54,13 +54,7 @@ struct Grid: ParsableCommand {
     var mapPath: String { map ?? ((output as NSString).deletingPathExtension + ".json") }
 
     func run() throws {
-        let clock = CommandClock()
-        do {
-            try make(clock: clock)
-        } catch {
-            ledgerOptions.recordFailure(operation: "grid", error: error, clock: clock)
-            throw error
-        }
+        try ledgerOptions.recordingFailure(of: "grid") { try make(clock: $0) }
     }
 
     private func make(clock: CommandClock) throws {

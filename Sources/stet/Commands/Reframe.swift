@@ -94,13 +94,7 @@ struct Reframe: ParsableCommand {
 
     func run() throws {
         if list { return printList() }
-        let clock = CommandClock()
-        do {
-            try reframe(clock: clock)
-        } catch {
-            ledgerOptions.recordFailure(operation: "reframe", error: error, clock: clock)
-            throw error
-        }
+        try ledgerOptions.recordingFailure(of: "reframe") { try reframe(clock: $0) }
     }
 
     private func reframe(clock: CommandClock) throws {

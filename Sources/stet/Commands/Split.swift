@@ -51,13 +51,7 @@ struct Split: ParsableCommand {
     }
 
     func run() throws {
-        let clock = CommandClock()
-        do {
-            try cut(clock: clock)
-        } catch {
-            ledgerOptions.recordFailure(operation: "split", error: error, clock: clock)
-            throw error
-        }
+        try ledgerOptions.recordingFailure(of: "split") { try cut(clock: $0) }
     }
 
     private func cut(clock: CommandClock) throws {

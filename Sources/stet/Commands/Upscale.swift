@@ -65,13 +65,7 @@ struct UpscaleCommand: ParsableCommand {
     }
 
     func run() throws {
-        let clock = CommandClock()
-        do {
-            try upscale(clock: clock)
-        } catch {
-            ledgerOptions.recordFailure(operation: "upscale", error: error, clock: clock)
-            throw error
-        }
+        try ledgerOptions.recordingFailure(of: "upscale") { try upscale(clock: $0) }
     }
 
     private func upscale(clock: CommandClock) throws {

@@ -125,6 +125,17 @@ extension LedgerOptions {
         return entry
     }
 
+    /// Runs a command's work with a fresh clock, and records a failure entry if the work throws.
+    func recordingFailure(of operation: String, _ work: (CommandClock) throws -> Void) throws {
+        let clock = CommandClock()
+        do {
+            try work(clock)
+        } catch {
+            recordFailure(operation: operation, error: error, clock: clock)
+            throw error
+        }
+    }
+
     /// Records a failed use: it claims no savings. Never throws; a ledger that cannot take the
     /// failure entry does not hide the command's own error.
     func recordFailure(operation: String, error: Error, clock: CommandClock) {
