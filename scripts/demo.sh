@@ -21,6 +21,12 @@ run split $OUT/grid.jpg --map $OUT/grid.json --out $OUT/from-map
 run split $F/grid-2x2-seamless.jpg --auto --out $OUT/from-model
 run reframe $F/reframe/scene-two.jpg --to 16:9,9:16 --for instagram-square --out $OUT/reframe
 run upscale $F/candidate-1.jpg --scale 2 -o $OUT/candidate-1@2x.jpg
+run mask $F/inpaint/scene.png --ellipse 300.5,80.5,13,10 --strokes $F/inpaint/scratch.json -o $OUT/defects.png
+run inpaint $F/inpaint/scene.png --mask $OUT/defects.png -o $OUT/scene-fixed.png
+run mask $F/inpaint/scene.png --rect 66,186,79,59 --grow 2 --for stability --region -o $OUT/sign.png
+run mask $F/inpaint/scene.png --ellipse 300.5,80.5,13,10 --region -o $OUT/blob.png
+run inpaint $OUT/blob.image.png --mask $OUT/blob.png -o $OUT/blob-edited.png
+run patch $F/inpaint/scene.png --with $OUT/blob-edited.png --region $OUT/blob.region.json --feather 2 --match-color -o $OUT/scene-patched.png
 # DEMO-MORE (other commands join here)
 run log generation --model final --count 4 --kept 1
 run savings
@@ -32,4 +38,6 @@ echo "  grid         $OUT/grid.jpg (cell map: $OUT/grid.json)"
 echo "  split cells  $OUT/from-map/ and $OUT/from-model/"
 echo "  reframe      $OUT/reframe/ (decisions: $OUT/reframe/scene-two-plan.json)"
 echo "  upscale      $OUT/candidate-1@2x.jpg"
+echo "  mask/inpaint $OUT/defects.png -> $OUT/scene-fixed.png; region $OUT/sign.png (+ .image.png, .region.json)"
+echo "  patch        $OUT/scene-patched.png (region round trip through $OUT/blob.region.json)"
 echo "  ledger       $STET_LEDGER"

@@ -8,6 +8,9 @@ struct Stet: ParsableCommand {
         version: StetVersion.current,
         subcommands: [
             Info.self,
+            MaskCommand.self,
+            InpaintCommand.self,
+            PatchCommand.self,
             Reframe.self,
             Draft.self,
             Grid.self,

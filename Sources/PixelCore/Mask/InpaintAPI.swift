@@ -1,0 +1,69 @@
+/// The mask conventions of the inpainting APIs Stet exports for, and the size rules each one
+/// enforces. Sources: each provider's API reference (OpenAI images/edits, Stability
+/// v2beta/stable-image/edit/inpaint, Black Forest Labs flux-pro-1.0-fill, Ideogram edit and
+/// remove-background/remove).
+public enum InpaintAPI: String, CaseIterable, Sendable, Codable {
+    case canonical
+    case openai
+    case stability
+    case flux
+    case ideogramEdit = "ideogram-edit"
+    case ideogramRemove = "ideogram-remove"
+
+    public var displayName: String {
+        switch self {
+        case .canonical: return "The canonical mask"
+        case .openai: return "OpenAI"
+        case .stability: return "Stability"
+        case .flux: return "FLUX Fill"
+        case .ideogramEdit: return "Ideogram edit"
+        case .ideogramRemove: return "Ideogram remove"
+        }
+    }
+
+    /// How the edit area is written.
+    public enum Polarity: String, Sendable, Codable {
+        /// One grey band, 255 = edit, greys partial.
+        case whiteEdit = "white-edit"
+        /// One grey band, 0 = edit (thresholded to pure black and white).
+        case blackEdit = "black-edit"
+        /// RGBA: the image's colours, alpha 0 = edit.
+        case transparentEdit = "transparent-edit"
+    }
+
+    public var polarity: Polarity {
+        switch self {
+        case .canonical, .stability, .flux, .ideogramRemove: return .whiteEdit
+        case .ideogramEdit: return .blackEdit
+        case .openai: return .transparentEdit
+        }
+    }
+
+    /// Ideogram documents a black-and-white mask, so its exports are thresholded at 128;
+    /// the others keep grey levels (Stability reads grey as partial strength).
+    public var binary: Bool { self == .ideogramEdit || self == .ideogramRemove }
+
+    /// Size rules a region crop is snapped to, and that pre-flight checks.
+    public struct Rules: Sendable, Equatable {
+        /// Crop sides are multiples of this.
+        public var multiple: Int
+        public var minSide: Int
+        public var minPixels: Int
+        public var maxPixels: Int
+        /// Largest encoded file, in bytes.
+        public var maxBytes: Int?
+    }
+
+    public var rules: Rules {
+        switch self {
+        case .canonical, .ideogramEdit, .ideogramRemove:
+            return Rules(multiple: 1, minSide: 1, minPixels: 1, maxPixels: Int.max, maxBytes: nil)
+        case .openai:
+            return Rules(multiple: 1, minSide: 1, minPixels: 1, maxPixels: Int.max, maxBytes: 4 * 1024 * 1024)
+        case .stability:
+            return Rules(multiple: 64, minSide: 64, minPixels: 4_096, maxPixels: 9_437_184, maxBytes: nil)
+        case .flux:
+            return Rules(multiple: 64, minSide: 64, minPixels: 4_096, maxPixels: Int.max, maxBytes: nil)
+        }
+    }
+}
