@@ -9,7 +9,7 @@ if [[ -n "$stet" && "$stet" != --* ]]; then
 else
   stet="$here/../../.build/release/stet"
   echo "== building stet (release) at the top level"
-  (cd "$here/../.." && swift build -c release --product stet)
+  (cd "$here/../.." && swift build -c release --static-swift-stdlib --product stet)
 fi
 [[ -x "$stet" ]] || { echo "run.sh: no stet binary at $stet" >&2; exit 2; }
 exec python3 "$here/bench.py" --stet "$stet" "$@"
