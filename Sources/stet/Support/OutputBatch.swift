@@ -1,0 +1,61 @@
+import Foundation
+import StetSupport
+
+/// Several outputs that appear together or not at all: each is written to a temporary sibling,
+/// and only when all are written are they renamed into place. A folder this batch had to
+/// create is removed again if the batch is discarded.
+final class OutputBatch {
+    private var pending: [(tmp: String, final: String)] = []
+    private let createdFolder: String?
+
+    init(folder: String) throws {
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: folder, isDirectory: &isDir) {
+            guard isDir.boolValue else { throw StetError.output(folder, "is a file, not a folder") }
+            createdFolder = nil
+        } else {
+            do {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            } catch {
+                throw StetError.output(folder, "cannot create folder")
+            }
+            createdFolder = folder
+        }
+    }
+
+    /// A temporary sibling of `final`, registered so that commit renames it and discard removes
+    /// it; the caller writes it.
+    func reserve(_ final: String) throws -> String {
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: final, isDirectory: &isDir), isDir.boolValue {
+            throw StetError.output(final, "is a folder")
+        }
+        let tmp = SafeOutput.temporaryPath(for: final)
+        pending.append((tmp, final))
+        return tmp
+    }
+
+    /// Writes one output to a temporary sibling of `final`; returns the temporary path.
+    @discardableResult
+    func add(_ final: String, _ write: (String) throws -> Void) throws -> String {
+        let tmp = try reserve(final)
+        try write(tmp)
+        return tmp
+    }
+
+    func commit() throws {
+        for (tmp, final) in pending {
+            guard rename(tmp, final) == 0 else {
+                let reason = String(cString: strerror(errno))
+                throw StetError.output(final, "cannot be renamed into place: \(reason)")
+            }
+        }
+        pending.removeAll()
+    }
+
+    func discard() {
+        for (tmp, _) in pending { unlink(tmp) }
+        pending.removeAll()
+        if let createdFolder { try? FileManager.default.removeItem(atPath: createdFolder) }
+    }
+}
