@@ -25,11 +25,13 @@ let package = Package(
         .target(name: "StetSupport"),
         // The libvips engine and the typed operations Stet uses.
         .target(name: "PixelCore", dependencies: ["CVips", "StetSupport"], resources: [.copy("Resources")]),
+        // One variadic SQLite call the ledger needs (see its header).
+        .target(name: "CSQLiteTuning", linkerSettings: [.linkedLibrary("sqlite3")]),
         // The price card and the SQLite cost-avoidance log.
         .target(
             name: "CostLedger",
             dependencies: [
-                "StetSupport",
+                "StetSupport", "CSQLiteTuning",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]

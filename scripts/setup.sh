@@ -6,6 +6,7 @@ pkg-config --exists vips 2>/dev/null || need+=(libvips-dev)
 command -v vips >/dev/null 2>&1 || need+=(libvips-tools)
 dpkg -s libpng-dev >/dev/null 2>&1 || need+=(libpng-dev)
 dpkg -s libjpeg62-turbo-dev >/dev/null 2>&1 || need+=(libjpeg62-turbo-dev)
+dpkg -s libsqlite3-dev >/dev/null 2>&1 || need+=(libsqlite3-dev)
 fc-list 2>/dev/null | grep -q DejaVuSans-Bold || need+=(fonts-dejavu-core)
 command -v sha256sum >/dev/null 2>&1 || need+=(coreutils)
 if [ ${#need[@]} -gt 0 ]; then

@@ -1,4 +1,5 @@
 import Foundation
+import CSQLiteTuning
 import GRDB
 import StetSupport
 #if canImport(Glibc)
@@ -73,6 +74,11 @@ public final class Ledger: @unchecked Sendable {
             if !db.configuration.readonly {
                 // GRDB's default for WAL; set here so the choice is visible (see the type's comment).
                 try db.execute(sql: "PRAGMA synchronous = NORMAL")
+                // No checkpoint when this short-lived process closes the ledger: a later
+                // write's automatic checkpoint folds the WAL in. Durability is unchanged.
+                if let handle = db.sqliteConnection {
+                    _ = stet_sqlite_skip_checkpoint_on_close(UnsafeMutableRawPointer(handle))
+                }
             }
         }
         let pool: DatabasePool
