@@ -72,7 +72,7 @@ struct Draft: ParsableCommand {
         let next = AtomicCounter()
         let loadOptions = input.loadOptions
         let quality = output.quality, strip = !output.keepMetadata, size = self.size
-        let wantHash = manifest != nil || !ledgerOptions.noLog
+        let wantHash = manifest != nil || !ledgerOptions.loggingDisabled
         DispatchQueue.concurrentPerform(iterations: max(workers, 1)) { _ in
             while true {
                 let i = next.increment()

@@ -111,8 +111,8 @@ struct Grid: ParsableCommand {
         usage.parameters = ["columns": "\(layout.columns)", "rows": "\(layout.rows)", "cell": "\(cell)",
                             "gap": "\(gap)", "labels": labels.rawValue]
         usage.inputs = inputs
-        usage.outputs = [try FileRecord.of(output, width: layout.width, height: layout.height),
-                         try FileRecord.of(mapPath)]
+        usage.outputs = [try ledgerOptions.fileRecord(output, width: layout.width, height: layout.height),
+                         try ledgerOptions.fileRecord(mapPath)]
         try ledgerOptions.record(usage, clock: clock)
     }
 }

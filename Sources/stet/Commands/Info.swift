@@ -68,7 +68,7 @@ struct Info: ParsableCommand {
             // Reading headers avoids nothing by default; the entry still shows what was inspected.
             var usage = Usage(operation: "info")
             usage.parameters = ["files": "\(rows.count)"]
-            usage.inputs = try rows.map { try FileRecord.of($0.path, width: $0.width, height: $0.height) }
+            usage.inputs = try rows.map { try ledgerOptions.fileRecord($0.path, width: $0.width, height: $0.height) }
             try ledgerOptions.record(usage, clock: clock)
         }
         if failed > 0 {

@@ -58,9 +58,9 @@ struct InpaintCommand: ParsableCommand {
         var usage = Usage(operation: "inpaint")
         usage.parameters = ["method": method, "filled": "\(report.filledPixels)", "regions": "\(report.regions)",
                             "texture-regions": "\(report.textureRegions)"]
-        usage.inputs = [try FileRecord.of(image, width: source.width, height: source.height),
-                        try FileRecord.of(mask, width: holes.width, height: holes.height)]
-        usage.outputs = [try FileRecord.of(outputPath, width: result.width, height: result.height)]
+        usage.inputs = [try ledgerOptions.fileRecord(image, width: source.width, height: source.height),
+                        try ledgerOptions.fileRecord(mask, width: holes.width, height: holes.height)]
+        usage.outputs = [try ledgerOptions.fileRecord(outputPath, width: result.width, height: result.height)]
         try ledgerOptions.record(usage, clock: clock)
         Console.out("\(outputPath): filled \(report.filledPixels) pixels in \(report.regions) \(report.regions == 1 ? "region" : "regions") "
             + "(fast \(report.fastRegions), texture \(report.textureRegions)); \(report.changedPixels) pixels changed, "

@@ -165,16 +165,16 @@ struct MaskCommand: ParsableCommand {
             try SafeOutput.write(Data(imagePNG), to: imagePath)
             try SafeOutput.write(Data(maskPNG), to: outputPath)
             try SafeOutput.write(try file.encoded(), to: regionPath)
-            outputs = [try FileRecord.of(outputPath, width: plan.outputWidth, height: plan.outputHeight),
-                       try FileRecord.of(imagePath, width: plan.outputWidth, height: plan.outputHeight),
-                       try FileRecord.of(regionPath)]
+            outputs = [try ledgerOptions.fileRecord(outputPath, width: plan.outputWidth, height: plan.outputHeight),
+                       try ledgerOptions.fileRecord(imagePath, width: plan.outputWidth, height: plan.outputHeight),
+                       try ledgerOptions.fileRecord(regionPath)]
             let b = plan.box
             summary = "\(outputPath): \(target.rawValue) mask crop \(plan.outputWidth)x\(plan.outputHeight) of box \(b.x),\(b.y),\(b.width)x\(b.height)"
                 + (plan.isScaled ? String(format: " (scaled %.3fx%.3f)", plan.scaleX, plan.scaleY) : "")
                 + "; image crop \(imagePath); placement \(regionPath)"
         } else {
             try export.write(mask, image: raster, to: outputPath)
-            outputs = [try FileRecord.of(outputPath, width: w, height: h)]
+            outputs = [try ledgerOptions.fileRecord(outputPath, width: w, height: h)]
             summary = "\(outputPath): \(target.rawValue) mask \(w)x\(h), \(mask.editedPixelCount) pixels marked"
                 + String(format: " (%.2f%%)", mask.coverage * 100)
         }
@@ -184,7 +184,7 @@ struct MaskCommand: ParsableCommand {
                             "shapes": "\(rect.count + ellipse.count + polygon.count)"]
         if grow > 0 { usage.parameters["grow"] = "\(grow)" }
         if feather > 0 { usage.parameters["feather"] = "\(feather)" }
-        usage.inputs = [try FileRecord.of(image, width: w, height: h)]
+        usage.inputs = [try ledgerOptions.fileRecord(image, width: w, height: h)]
         usage.outputs = outputs
         try ledgerOptions.record(usage, clock: clock)
         Console.out(summary)

@@ -98,10 +98,10 @@ struct PatchCommand: ParsableCommand {
         var usage = Usage(operation: "patch")
         usage.parameters = ["feather": "\(feather)", "match-color": matchColor ? "yes" : "no",
                             "region": region == nil ? "no" : "yes", "changed": "\(report.changedPixels)"]
-        usage.inputs = [try FileRecord.of(base, width: w, height: h),
-                        try FileRecord.of(edited, width: editedRaster.width, height: editedRaster.height)]
-            + (try maskFiles.map { try FileRecord.of($0) }) + (try region.map { [try FileRecord.of($0)] } ?? [])
-        usage.outputs = [try FileRecord.of(outputPath, width: w, height: h)]
+        usage.inputs = [try ledgerOptions.fileRecord(base, width: w, height: h),
+                        try ledgerOptions.fileRecord(edited, width: editedRaster.width, height: editedRaster.height)]
+            + (try maskFiles.map { try ledgerOptions.fileRecord($0) }) + (try region.map { [try ledgerOptions.fileRecord($0)] } ?? [])
+        usage.outputs = [try ledgerOptions.fileRecord(outputPath, width: w, height: h)]
         try ledgerOptions.record(usage, clock: clock)
         var line = "\(outputPath): \(report.changedPixels) pixels changed, all inside the mask "
             + "(\(report.maskedPixels) under the \(feather > 0 ? "feathered " : "")mask); 0 outside"

@@ -184,14 +184,10 @@ struct Reframe: ParsableCommand {
             "threshold": String(format: "%.2f", threshold), "crops": "\(crops)",
             "pads": "\(decision.targets.count - crops)",
         ]
-        // Hashes only when the ledger will keep them.
-        func record(_ file: String, _ w: Int, _ h: Int) throws -> FileRecord {
-            ledgerOptions.noLog ? FileRecord(path: file, sha256: "", bytes: fileSize(file), width: w, height: h)
-                : try FileRecord.of(file, width: w, height: h)
-        }
-        usage.inputs = [try record(path, source.width, source.height)]
+        usage.inputs = [try ledgerOptions.fileRecord(path, width: source.width, height: source.height)]
         usage.outputs = try decision.targets.map { t in
-            try record((dir as NSString).appendingPathComponent(t.files.image), t.width, t.height)
+            try ledgerOptions.fileRecord((dir as NSString).appendingPathComponent(t.files.image),
+                                         width: t.width, height: t.height)
         }
         try ledgerOptions.record(usage, clock: clock)
     }

@@ -83,14 +83,14 @@ struct Split: ParsableCommand {
             try SafeOutput.refuseOverwritingInputs(output: path, inputs: [grid] + (map.map { [$0] } ?? []))
             let cell = try image.cropped(x: r.x, y: r.y, width: r.width, height: r.height)
             try cell.save(path, quality: output.quality, strip: !output.keepMetadata, limitPixels: input.limitPixels)
-            outputs.append(try FileRecord.of(path, width: r.width, height: r.height))
+            outputs.append(try ledgerOptions.fileRecord(path, width: r.width, height: r.height))
             Console.out("\(i + 1)\t\(r.x),\(r.y)\t\(r.width)x\(r.height)\t\(path)")
         }
         Console.status("split: \(rects.count) cells -> \(dir)")
         var usage = Usage(operation: "split")
         usage.parameters = ["method": method, "cells": "\(rects.count)"]
-        usage.inputs = [try FileRecord.of(grid, width: image.width, height: image.height)]
-        if let map { usage.inputs.append(try FileRecord.of(map)) }
+        usage.inputs = [try ledgerOptions.fileRecord(grid, width: image.width, height: image.height)]
+        if let map { usage.inputs.append(try ledgerOptions.fileRecord(map)) }
         usage.outputs = outputs
         try ledgerOptions.record(usage, clock: clock)
     }

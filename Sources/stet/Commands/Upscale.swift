@@ -92,8 +92,8 @@ struct UpscaleCommand: ParsableCommand {
         var usage = Usage(operation: "upscale")
         usage.parameters = ["method": method, "plan": planText, "width": "\(size.width)", "height": "\(size.height)"]
         if sharpen > 0 { usage.parameters["sharpen"] = "\(sharpen)" }
-        usage.inputs = [try FileRecord.of(image, width: upright.0, height: upright.1)]
-        usage.outputs = [try FileRecord.of(outputPath, width: size.width, height: size.height)]
+        usage.inputs = [try ledgerOptions.fileRecord(image, width: upright.0, height: upright.1)]
+        usage.outputs = [try ledgerOptions.fileRecord(outputPath, width: size.width, height: size.height)]
         try ledgerOptions.record(usage, clock: clock)
         Console.out("\(outputPath): \(size.width)x\(size.height) (\(planText))")
     }

@@ -125,6 +125,15 @@ extension LedgerOptions {
         return entry
     }
 
+    /// A file as the ledger records it. The SHA-256 is computed only when this use will be
+    /// recorded, so `--no-log` costs no hashing.
+    func fileRecord(_ path: String, width: Int? = nil, height: Int? = nil) throws -> FileRecord {
+        guard !loggingDisabled else {
+            return FileRecord(path: path, sha256: "", bytes: fileSize(path), width: width, height: height)
+        }
+        return try FileRecord.of(path, width: width, height: height)
+    }
+
     /// Runs a command's work with a fresh clock, and records a failure entry if the work throws.
     func recordingFailure(of operation: String, _ work: (CommandClock) throws -> Void) throws {
         let clock = CommandClock()
