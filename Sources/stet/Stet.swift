@@ -1,6 +1,7 @@
 import ArgumentParser
 
-/// The root command only lists subcommands; each lives in its own file under Commands/.
+/// The root command only lists subcommands, in the order a user meets them: look, compare,
+/// refine, then the ledger. Each lives in its own file under Commands/.
 struct Stet: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stet",
@@ -8,13 +9,13 @@ struct Stet: ParsableCommand {
         version: StetVersion.current,
         subcommands: [
             Info.self,
-            MaskCommand.self,
-            InpaintCommand.self,
-            PatchCommand.self,
-            Reframe.self,
             Draft.self,
             Grid.self,
             Split.self,
+            Reframe.self,
+            MaskCommand.self,
+            InpaintCommand.self,
+            PatchCommand.self,
             UpscaleCommand.self,
             Init.self,
             Prices.self,
