@@ -23,8 +23,8 @@ import Glibc
 ///   `Ledger.schemaVersion` as well, so `sqlite3` users can see it.
 public final class Ledger: @unchecked Sendable {
     /// The schema version this Stet writes (v1: entries, files, avoided items; v2: spend and
-    /// tags; v3: indexes for grouped reports).
-    public static let schemaVersion = 3
+    /// tags; v3: indexes for grouped reports; v4: tag signatures on entries and money rows).
+    public static let schemaVersion = 4
 
     public enum Mode: Sendable {
         /// Create the file if needed and upgrade the schema; refuse a read-only ledger.
@@ -248,6 +248,27 @@ public final class Ledger: @unchecked Sendable {
                 PRAGMA user_version = 3;
                 """)
         }
+        m.registerMigration("v4") { db in
+            // Each entry's tag set, as a signature (`Ledger.tagSignature`), on the entry and on
+            // its money rows. `--by tag` then groups the money rows by signature, a plain scan
+            // with a handful of groups, and splits the signatures into tags in Swift, instead of
+            // joining every money row to its tag rows (the join made that report 2x slower than
+            // the others over 100,000 entries). Entries are never edited, so the copies cannot
+            // go stale; the tag table stays the source of truth for filters and exports.
+            // avoided_price lets the report list the unit prices it used without sorting.
+            try db.execute(sql: """
+                ALTER TABLE entry ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
+                ALTER TABLE avoided ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
+                ALTER TABLE spend ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
+                UPDATE entry SET tags = (SELECT json_group_array(json_array(key, value))
+                    FROM (SELECT key, value FROM tag t WHERE t.entry_id = entry.id ORDER BY key)) WHERE tag_count > 0;
+                UPDATE avoided SET tags = (SELECT e.tags FROM entry e WHERE e.id = avoided.entry_id);
+                UPDATE spend SET tags = (SELECT e.tags FROM entry e WHERE e.id = spend.entry_id);
+                CREATE INDEX entry_tags ON entry(tags, succeeded);
+                CREATE INDEX avoided_price ON avoided(model, unit, unit_price_micros, currency);
+                PRAGMA user_version = 4;
+                """)
+        }
         return m
     }
 
@@ -353,14 +374,15 @@ public final class Ledger: @unchecked Sendable {
     static func insert(_ e: LedgerEntry, _ db: Database) throws -> Int64 {
         let time = LedgerTime.string(e.time)
         let params = String(decoding: try JSONSerialization.data(withJSONObject: e.parameters, options: [.sortedKeys]), as: UTF8.self)
+        let signature = tagSignature(e.tags)
         try db.cachedStatement(sql: """
             INSERT INTO entry (uuid, time, day, project, user, command_line, operation, parameters, succeeded, error,
-                price_card_hash, wall_seconds, cpu_seconds, stet_version, file_count, avoided_count, spend_count, tag_count)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                price_card_hash, wall_seconds, cpu_seconds, stet_version, file_count, avoided_count, spend_count, tag_count, tags)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [
                 e.uuid, time, String(time.prefix(10)), e.project, e.user, e.commandLine, e.operation, params,
                 e.succeeded, e.error, e.priceCardHash, e.wallSeconds, e.cpuSeconds, e.stetVersion,
-                e.inputs.count + e.outputs.count, e.avoided.count, e.spent.count, e.tags.count,
+                e.inputs.count + e.outputs.count, e.avoided.count, e.spent.count, e.tags.count, signature,
             ])
         let id = db.lastInsertedRowID
         testPauseInsideWrite()
@@ -373,23 +395,40 @@ public final class Ledger: @unchecked Sendable {
             }
         }
         let avoided = try db.cachedStatement(sql: """
-            INSERT INTO avoided (entry_id, position, what, model, quantity, unit, unit_price_micros, currency, subtotal_micros)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO avoided (entry_id, position, what, model, quantity, unit, unit_price_micros, currency, subtotal_micros, tags)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         for (i, a) in e.avoided.enumerated() {
-            try avoided.execute(arguments: [id, i, a.what, a.model, a.quantity, a.unit, a.unitPrice.micros, a.currency, a.subtotal.micros])
+            try avoided.execute(arguments: [id, i, a.what, a.model, a.quantity, a.unit, a.unitPrice.micros, a.currency,
+                                            a.subtotal.micros, signature])
         }
         let spend = try db.cachedStatement(sql: """
             INSERT INTO spend (entry_id, position, what, model, quantity, unit, unit_price_micros, currency, subtotal_micros,
-                generated_count, kept_count, generated_seconds, kept_seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                generated_count, kept_count, generated_seconds, kept_seconds, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         for (i, s) in e.spent.enumerated() {
             try spend.execute(arguments: [id, i, s.what, s.model, s.quantity, s.unit, s.unitPrice.micros, s.currency,
-                                          s.subtotal.micros, s.generatedCount, s.keptCount, s.generatedSeconds, s.keptSeconds])
+                                          s.subtotal.micros, s.generatedCount, s.keptCount, s.generatedSeconds, s.keptSeconds,
+                                          signature])
         }
         let tag = try db.cachedStatement(sql: "INSERT INTO tag (entry_id, key, value) VALUES (?, ?, ?)")
         for (k, v) in e.tags.sorted(by: { $0.key < $1.key }) { try tag.execute(arguments: [id, k, v]) }
         return id
+    }
+
+    /// An entry's tag set as one string: a JSON array of `[key, value]` pairs sorted by key
+    /// ("[]" for none). Reports only ever decode it, so two spellings of one set (SQLite's
+    /// json_group_array in the v4 migration, Foundation here) just make two groups that add up.
+    static func tagSignature(_ tags: [String: String]) -> String {
+        let pairs = tags.sorted { $0.key < $1.key }.map { [$0.key, $0.value] }
+        guard !pairs.isEmpty, let data = try? JSONSerialization.data(withJSONObject: pairs) else { return "[]" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The `key=value` labels of a tag signature; empty for an untagged entry.
+    static func tagLabels(_ signature: String) -> [String] {
+        guard signature != "[]", let pairs = try? JSONSerialization.jsonObject(with: Data(signature.utf8)) as? [[String]] else { return [] }
+        return pairs.compactMap { $0.count == 2 ? "\($0[0])=\($0[1])" : nil }
     }
 
     /// Test hook: with STET_LEDGER_TEST_PAUSE=SECONDS set, a writer announces on stderr that it

@@ -81,6 +81,20 @@ public struct ReportRow: Codable, Equatable, Sendable {
         self.group = group; self.currency = currency; entries = 0; failed = 0; avoided = .zero; spent = .zero
         generated = 0; generatedSeconds = 0
     }
+
+    /// Adds another row's money and generations (not its entry counts; call `finishYield` after).
+    mutating func accumulate(_ r: ReportRow) {
+        avoided = avoided + r.avoided
+        spent = spent + r.spent
+        generated += r.generated
+        generatedSeconds += r.generatedSeconds
+        kept = Ledger.sum(kept, r.kept)
+        keptSeconds = Ledger.sum(keptSeconds, r.keptSeconds)
+        genWithKept = Ledger.sum(genWithKept, r.genWithKept)
+        secWithKept = Ledger.sum(secWithKept, r.secWithKept)
+        spentWithKept = Ledger.sumMoney(spentWithKept, r.spentWithKept)
+        spentWithKeptSeconds = Ledger.sumMoney(spentWithKeptSeconds, r.spentWithKeptSeconds)
+    }
 }
 
 /// A unit price the report's avoided or spent amounts were computed with.
@@ -115,56 +129,114 @@ public struct SavingsReport: Codable, Sendable {
 
 extension Ledger {
     /// Builds a grouped report with SQL aggregates (no per-entry work in Swift, so 100,000
-    /// entries stay well under the 0.3 s target).
+    /// entries stay under the 0.3 s target).
     public func report(by grouping: ReportGrouping, filter: LedgerFilter = LedgerFilter(),
                        currentCard: PriceCard? = nil) throws -> SavingsReport {
         try mapErrors {
-            try pool.read { db in
-                let rows = try Ledger.aggregate(db, grouping: grouping, filter: filter)
+            // The report's four parts are independent queries; they run at once on the pool's
+            // two reader connections (about 1.6x faster on two cores). Entries are only ever
+            // appended, each in one transaction, so parts that saw the same last entry id saw
+            // the same ledger; if a writer committed in between, they are read again together.
+            let parts: [@Sendable (Database) throws -> ReportPart] = [
+                { db in .rows(try Ledger.aggregate(db, grouping: grouping, filter: filter)) },
                 // Groupings that put each entry in exactly one group can add their rows up;
                 // model and tag groupings count an entry under several groups, so ask SQLite.
-                let totals = grouping == .model || grouping == .tag
-                    ? try Ledger.aggregate(db, grouping: nil, filter: filter) : Ledger.total(rows)
-                let (w, args) = filter.whereClause()
-                var prices: [PriceUsed] = []
-                for (kind, table, extra) in [("avoided", "avoided", ""), ("spent", "spend", "AND x.model != ''")] {
-                    // Without a filter the entry table is not needed at all.
-                    let from = filter.isEmpty ? "\(table) x WHERE 1 \(extra)"
-                        : "\(table) x CROSS JOIN entry e ON e.id = x.entry_id \(extra) \(w)"
-                    let sql = "SELECT x.model, x.unit, x.unit_price_micros, x.currency, count(*) FROM \(from) GROUP BY 1, 2, 3, 4 ORDER BY 1, 3"
-                    for r in try Row.fetchAll(db, sql: sql, arguments: args) {
-                        prices.append(PriceUsed(kind: kind, model: r[0], unit: r[1], unitPrice: Money(micros: r[2]),
-                                                currency: r[3], uses: r[4]))
-                    }
+                { db in .totals(grouping == .model || grouping == .tag
+                                ? try Ledger.aggregate(db, grouping: nil, filter: filter) : nil) },
+                { db in .prices(try Ledger.pricesUsed(db, filter: filter)) },
+                { db in .cards(try Ledger.priceCards(db, filter: filter)) },
+            ]
+            var results = try concurrentReads(parts)
+            if Set(results.map(\.0)).count > 1 {
+                results = try pool.read { db in try parts.map { (try Ledger.lastEntry(db), try $0(db)) } }
+            }
+            var rows: [ReportRow] = [], totals: [ReportRow]? = nil, prices: [PriceUsed] = [], cards: [String: Int] = [:]
+            for (_, part) in results {
+                switch part {
+                case .rows(let r): rows = r
+                case .totals(let t): totals = t
+                case .prices(let p): prices = p
+                case .cards(let c): cards = c
                 }
-                var cards: [String: Int] = [:]
-                for r in try Row.fetchAll(db, sql: "SELECT e.price_card_hash, count(*) FROM entry e \(w) GROUP BY 1", arguments: args) {
-                    cards[r[0]] = r[1]
-                }
-                var assumptions = [
-                    "Avoided amounts are estimates: each entry was priced with the price card in effect when it was recorded (the unit prices listed), not with invoices.",
-                    "A use avoids what its --avoids said, else the card's [avoids] entry for its operation (reframe: once per target); a failed command claims nothing.",
-                    "Spent is what `stet log generation` and --spent recorded; net = avoided - spent, per currency; different currencies and credits are never added together.",
-                    "Yield = kept / generated, over logged generations that gave --kept; cost per kept uses the spend of those generations only.",
-                    "Days and --since/--until are in UTC.",
-                ]
-                if grouping == .tag {
-                    assumptions.append("An entry with several tags counts once under each tag; the totals count it once.")
-                }
-                if grouping == .model {
-                    assumptions.append("An entry that avoided one model and spent on another counts under both; the totals count it once.")
-                }
-                for (hash, n) in cards.sorted(by: { $0.key < $1.key }) {
-                    assumptions.append("\(n) entr\(n == 1 ? "y" : "ies") priced with price card sha256 \(hash.prefix(12)).")
-                }
-                if let currentCard {
-                    assumptions.append("The card in effect now is \(currentCard.source) (sha256 \(currentCard.hash.prefix(12))); edit it to change future entries, not past ones.")
-                }
-                return SavingsReport(ledger: path, by: grouping.rawValue, since: filter.since, until: filter.until,
-                                     tags: filter.tags.map { "\($0.key)=\($0.value)" }, rows: rows, totals: totals,
-                                     pricesUsed: prices, priceCards: cards, assumptions: assumptions)
+            }
+            var assumptions = [
+                "Avoided amounts are estimates: each entry was priced with the price card in effect when it was recorded (the unit prices listed), not with invoices.",
+                "A use avoids what its --avoids said, else the card's [avoids] entry for its operation (reframe: once per target); a failed command claims nothing.",
+                "Spent is what `stet log generation` and --spent recorded; net = avoided - spent, per currency; different currencies and credits are never added together.",
+                "Yield = kept / generated, over logged generations that gave --kept; cost per kept uses the spend of those generations only.",
+                "Days and --since/--until are in UTC.",
+            ]
+            if grouping == .tag {
+                assumptions.append("An entry with several tags counts once under each tag; the totals count it once.")
+            }
+            if grouping == .model {
+                assumptions.append("An entry that avoided one model and spent on another counts under both; the totals count it once.")
+            }
+            for (hash, n) in cards.sorted(by: { $0.key < $1.key }) {
+                assumptions.append("\(n) entr\(n == 1 ? "y" : "ies") priced with price card sha256 \(hash.prefix(12)).")
+            }
+            if let currentCard {
+                assumptions.append("The card in effect now is \(currentCard.source) (sha256 \(currentCard.hash.prefix(12))); edit it to change future entries, not past ones.")
+            }
+            return SavingsReport(ledger: path, by: grouping.rawValue, since: filter.since, until: filter.until,
+                                 tags: filter.tags.map { "\($0.key)=\($0.value)" }, rows: rows, totals: totals ?? Ledger.total(rows),
+                                 pricesUsed: prices, priceCards: cards, assumptions: assumptions)
+        }
+    }
+
+    /// One independently computed part of a report.
+    enum ReportPart: Sendable {
+        case rows([ReportRow]), totals([ReportRow]?), prices([PriceUsed]), cards([String: Int])
+    }
+
+    /// Runs each job in its own read (so on its own reader connection, at the same time as the
+    /// others) and returns, in order, the last entry id each one saw with its result.
+    func concurrentReads<T: Sendable>(_ jobs: [@Sendable (Database) throws -> T]) throws -> [(Int64, T)] {
+        let slots = ResultSlots<(Int64, T)>(jobs.count)
+        let pool = self.pool
+        DispatchQueue.concurrentPerform(iterations: jobs.count) { i in
+            let result = Result { try pool.read { db in (try Ledger.lastEntry(db), try jobs[i](db)) } }
+            slots.lock.lock(); slots.results[i] = result; slots.lock.unlock()
+        }
+        return try slots.results.map { try $0!.get() }
+    }
+
+    /// Results filled in from several threads, under a lock.
+    final class ResultSlots<T>: @unchecked Sendable {
+        let lock = NSLock()
+        var results: [Result<T, Error>?]
+        init(_ n: Int) { results = Array(repeating: nil, count: n) }
+    }
+
+    static func lastEntry(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT max(id) FROM entry") ?? 0
+    }
+
+    /// The unit prices behind the report's amounts, with how many items used each.
+    static func pricesUsed(_ db: Database, filter: LedgerFilter) throws -> [PriceUsed] {
+        let (w, args) = filter.whereClause()
+        var prices: [PriceUsed] = []
+        for (kind, table, extra) in [("avoided", "avoided", ""), ("spent", "spend", "AND x.model != ''")] {
+            // Without a filter the entry table is not needed at all.
+            let from = filter.isEmpty ? "\(table) x WHERE 1 \(extra)"
+                : "\(table) x CROSS JOIN entry e ON e.id = x.entry_id \(extra) \(w)"
+            let sql = "SELECT x.model, x.unit, x.unit_price_micros, x.currency, count(*) FROM \(from) GROUP BY 1, 2, 3, 4 ORDER BY 1, 3"
+            for r in try Row.fetchAll(db, sql: sql, arguments: args) {
+                prices.append(PriceUsed(kind: kind, model: r[0], unit: r[1], unitPrice: Money(micros: r[2]),
+                                        currency: r[3], uses: r[4]))
             }
         }
+        return prices
+    }
+
+    /// Price card hash to the number of matching entries recorded with it.
+    static func priceCards(_ db: Database, filter: LedgerFilter) throws -> [String: Int] {
+        let (w, args) = filter.whereClause()
+        var cards: [String: Int] = [:]
+        for r in try Row.fetchAll(db, sql: "SELECT e.price_card_hash, count(*) FROM entry e \(w) GROUP BY 1", arguments: args) {
+            cards[r[0]] = r[1]
+        }
+        return cards
     }
 
     /// Per-currency totals of rows whose groups do not overlap.
@@ -174,18 +246,7 @@ extension Ledger {
         var counted = Set<String>()
         for r in rows {
             if counted.insert(r.group).inserted { entries += r.entries; failed += r.failed }
-            var t = byCurrency[r.currency, default: ReportRow(group: "total", currency: r.currency)]
-            t.avoided = t.avoided + r.avoided
-            t.spent = t.spent + r.spent
-            t.generated += r.generated
-            t.generatedSeconds += r.generatedSeconds
-            t.kept = sum(t.kept, r.kept)
-            t.keptSeconds = sum(t.keptSeconds, r.keptSeconds)
-            t.genWithKept = sum(t.genWithKept, r.genWithKept)
-            t.secWithKept = sum(t.secWithKept, r.secWithKept)
-            t.spentWithKept = sumMoney(t.spentWithKept, r.spentWithKept)
-            t.spentWithKeptSeconds = sumMoney(t.spentWithKeptSeconds, r.spentWithKeptSeconds)
-            byCurrency[r.currency] = t
+            byCurrency[r.currency, default: ReportRow(group: "total", currency: r.currency)].accumulate(r)
         }
         // A currency-less row only when nothing at all carries money.
         if byCurrency.count > 1 { byCurrency[""] = nil }
@@ -207,7 +268,8 @@ extension Ledger {
         // Without a filter, groupings that do not read entry columns (model, tag, the totals)
         // aggregate the child tables alone: no lookup into the wide entry rows.
         let joinEntry = !filter.isEmpty || [.operation, .project, .user, .day].contains(grouping)
-        func tagJoin(_ entryID: String) -> String { grouping == .tag ? "LEFT JOIN tag gt ON gt.entry_id = \(entryID)" : "" }
+        // Tags group by each entry's tag signature (copied onto the money rows, see migration
+        // v4); the signatures are split into tags below.
         func entryGroup() -> String {
             switch grouping {
             case nil: return "'total'"
@@ -215,12 +277,13 @@ extension Ledger {
             case .project: return "COALESCE(e.project, '(none)')"
             case .user: return "e.user"
             case .day: return "e.day"
-            case .tag: return "COALESCE(gt.key || '=' || gt.value, '(untagged)')"
+            case .tag: return "e.tags"
             case .model: return "'(none)'"   // replaced below
             }
         }
-        let avoidedGroup = grouping == .model ? "a.model" : entryGroup()
-        let spendGroup = grouping == .model ? "CASE WHEN s.model = '' THEN '(unspecified)' ELSE s.model END" : entryGroup()
+        let avoidedGroup = grouping == .model ? "a.model" : grouping == .tag ? "a.tags" : entryGroup()
+        let spendGroup = grouping == .model ? "CASE WHEN s.model = '' THEN '(unspecified)' ELSE s.model END"
+            : grouping == .tag ? "s.tags" : entryGroup()
 
         // Entries (and failed entries) per group.
         var entries: [String: (Int, Int)] = [:]
@@ -252,18 +315,8 @@ extension Ledger {
                 ) GROUP BY g
                 """, [])
             try collect("SELECT '(none)', count(*), sum(succeeded = 0) FROM entry WHERE avoided_count = 0 AND spend_count = 0", [])
-        case (.tag, false):
-            try collect("SELECT gt.key || '=' || gt.value, count(*), 0 FROM tag gt GROUP BY gt.key, gt.value", [])
-            try collect("""
-                SELECT gt.key || '=' || gt.value, count(*) FROM entry e CROSS JOIN tag gt ON gt.entry_id = e.id
-                WHERE e.succeeded = 0 GROUP BY gt.key, gt.value
-                """, [], failedOnly: true)
-            try collect("""
-                SELECT '(untagged)', (SELECT count(*) FROM entry) - (SELECT count(DISTINCT entry_id) FROM tag),
-                    (SELECT count(*) FROM entry WHERE succeeded = 0 AND tag_count = 0)
-                """, [])
         default:
-            try collect("SELECT \(entryGroup()), count(*), sum(e.succeeded = 0) FROM entry e \(tagJoin("e.id")) \(w) GROUP BY 1", args)
+            try collect("SELECT \(entryGroup()), count(*), sum(e.succeeded = 0) FROM entry e \(w) GROUP BY 1", args)
         }
         entries = entries.filter { $0.value.0 > 0 }   // the short cuts report empty groups as 0
 
@@ -271,7 +324,7 @@ extension Ledger {
         func key(_ g: String, _ c: String) -> String { g + "\u{1}" + c }
         let avoidedSQL = """
             SELECT \(avoidedGroup), a.currency, sum(a.subtotal_micros) FROM avoided a
-            \(joinEntry ? "CROSS JOIN entry e ON e.id = a.entry_id" : "") \(tagJoin("a.entry_id")) \(w) GROUP BY 1, 2
+            \(joinEntry ? "CROSS JOIN entry e ON e.id = a.entry_id" : "") \(w) GROUP BY 1, 2
             """
         for r in try Row.fetchAll(db, sql: avoidedSQL, arguments: args) {
             let g: String = r[0], c: String = r[1]
@@ -285,7 +338,7 @@ extension Ledger {
                 total(s.generated_seconds),
                 sum(CASE WHEN s.kept_seconds IS NOT NULL THEN s.generated_seconds END), sum(s.kept_seconds),
                 sum(CASE WHEN s.kept_seconds IS NOT NULL THEN s.subtotal_micros END)
-            FROM spend s \(joinEntry ? "CROSS JOIN entry e ON e.id = s.entry_id" : "") \(tagJoin("s.entry_id")) \(w) GROUP BY 1, 2
+            FROM spend s \(joinEntry ? "CROSS JOIN entry e ON e.id = s.entry_id" : "") \(w) GROUP BY 1, 2
             """
         for r in try Row.fetchAll(db, sql: spendSQL, arguments: args) {
             let g: String = r[0], c: String = r[1]
@@ -302,6 +355,7 @@ extension Ledger {
             row.finishYield()
             rows[key(g, c)] = row
         }
+        if grouping == .tag { (entries, rows) = splitTagSignatures(entries: entries, rows: rows) }
         // Groups with entries but no money get one row with no currency.
         for (g, _) in entries where !rows.values.contains(where: { $0.group == g }) {
             rows[key(g, "")] = ReportRow(group: g, currency: "")
@@ -320,5 +374,34 @@ extension Ledger {
             return a.group < b.group
         }
         return result
+    }
+
+    /// Turns rows and entry counts per tag signature into rows per tag: an entry with several
+    /// tags counts under each of them, an entry with none under "(untagged)".
+    static func splitTagSignatures(entries: [String: (Int, Int)], rows: [String: ReportRow])
+        -> ([String: (Int, Int)], [String: ReportRow]) {
+        var labels: [String: [String]] = [:]
+        func tags(_ signature: String) -> [String] {
+            if let known = labels[signature] { return known }
+            let found = tagLabels(signature)
+            let result = found.isEmpty ? ["(untagged)"] : found
+            labels[signature] = result
+            return result
+        }
+        var byTag: [String: (Int, Int)] = [:]
+        for (signature, counts) in entries {
+            for t in tags(signature) {
+                let e = byTag[t] ?? (0, 0)
+                byTag[t] = (e.0 + counts.0, e.1 + counts.1)
+            }
+        }
+        var tagRows: [String: ReportRow] = [:]
+        for row in rows.values {
+            for t in tags(row.group) {
+                tagRows[t + "\u{1}" + row.currency, default: ReportRow(group: t, currency: row.currency)].accumulate(row)
+            }
+        }
+        for k in tagRows.keys { tagRows[k]!.finishYield() }
+        return (byTag, tagRows)
     }
 }

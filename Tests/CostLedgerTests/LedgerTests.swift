@@ -228,7 +228,7 @@ final class LedgerTests: XCTestCase {
             }
         }
         let ledger = try Ledger.open(ledgerPath, mode: .record)
-        XCTAssertEqual(try ledger.storedSchemaVersion(), 3)
+        XCTAssertEqual(try ledger.storedSchemaVersion(), Ledger.schemaVersion)
         let entries = try ledger.entries()
         XCTAssertEqual(entries.count, 50)
         XCTAssertEqual(entries[0].uuid, "uuid-1")
@@ -242,6 +242,41 @@ final class LedgerTests: XCTestCase {
         try ledger.append(entry("upscale", tags: ["after": "upgrade"]))
         XCTAssertEqual(try ledger.count(), 51)
         XCTAssertEqual(try ledger.report(by: .operation).totals[0].avoided.cents, "5.04")
+    }
+
+    /// A v3 ledger (tags only in the tag table) gets its tag signatures filled in by the v4
+    /// migration: the tag report after the upgrade equals the one a v4 ledger gives.
+    func testUpgradeFromSchemaV3FillsInTagSignatures() throws {
+        func key(_ r: [ReportRow]) -> [String] {
+            r.map { "\($0.group)|\($0.currency)|\($0.entries)|\($0.failed)|\($0.avoided.micros)|\($0.spent.micros)|\($0.kept ?? -1)" }.sorted()
+        }
+        var expected: [String] = []
+        do {
+            let ledger = try Ledger.open(ledgerPath, mode: .record)
+            try ledger.append(entry("reframe", units: 3, tags: ["campaign": "spring", "client": "acme"]))
+            try ledger.append(entry("upscale", tags: ["client": "acme"]))
+            try ledger.append(entry("inpaint", tags: ["client": "glo\"bex=1"]))
+            try ledger.append(entry("draft"))
+            try ledger.append(generation(count: 4, kept: 1, tags: ["campaign": "spring"]))
+            expected = key(try ledger.report(by: .tag).rows)
+            XCTAssertEqual(expected.count, 4, "\(expected)")
+        }
+        // Back to v3 by hand: the v4 columns and index gone, the migration unrecorded.
+        let queue = try DatabaseQueue(path: ledgerPath)
+        try queue.write { db in
+            try db.execute(sql: """
+                DROP INDEX entry_tags; DROP INDEX avoided_price;
+                ALTER TABLE entry DROP COLUMN tags; ALTER TABLE avoided DROP COLUMN tags; ALTER TABLE spend DROP COLUMN tags;
+                DELETE FROM grdb_migrations WHERE identifier = 'v4';
+                PRAGMA user_version = 3;
+                """)
+        }
+        try queue.close()
+        let ledger = try Ledger.open(ledgerPath, mode: .record)
+        XCTAssertEqual(try ledger.storedSchemaVersion(), 4)
+        XCTAssertEqual(key(try ledger.report(by: .tag).rows), expected)
+        XCTAssertTrue(expected.contains { $0.hasPrefix("client=glo\"bex=1|USD|1|0|") }, "\(expected)")
+        XCTAssertTrue(expected.contains { $0.hasPrefix("campaign=spring|USD|2|0|") }, "\(expected)")
     }
 
     func testMissingLedgerIsAClearError() {
