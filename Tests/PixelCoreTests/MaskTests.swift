@@ -229,6 +229,16 @@ final class MaskTests: XCTestCase {
         XCTAssertEqual(tiny.outputWidth, 64)
         XCTAssertEqual(tiny.outputHeight, 64)
         XCTAssertEqual(tiny.scaleX, 1.6, accuracy: 1e-9)
+        // OpenAI returns 1:1, 3:2 or 2:3 only: the crop grows to the shape that adds least.
+        let square = RegionPlan.plan(maskBox: maskBox, width: 1000, height: 800, api: .openai, margin: 32)
+        XCTAssertEqual([square.box.width, square.box.height], [114, 114])
+        let wide = RegionPlan.plan(maskBox: Rect(x: 400, y: 300, width: 200, height: 40), width: 1000, height: 800, api: .openai, margin: 32)
+        XCTAssertEqual([wide.box.width, wide.box.height], [264, 176])
+        XCTAssertLessThanOrEqual(wide.box.x, 400 - 32)
+        XCTAssertGreaterThanOrEqual(wide.box.maxY, 340 + 32)
+        let tight = RegionPlan.plan(maskBox: Rect(x: 10, y: 10, width: 80, height: 40), width: 100, height: 60, api: .openai, margin: 5)
+        XCTAssertEqual(tight.box, Rect(x: 5, y: 0, width: 90, height: 60))
+        XCTAssertFalse(tight.isScaled)
         // Canonical regions are not snapped.
         let plain = RegionPlan.plan(maskBox: maskBox, width: 1000, height: 800, api: .canonical, margin: 10)
         XCTAssertEqual(plain.box, Rect(x: 490, y: 290, width: 70, height: 50))

@@ -103,7 +103,9 @@ public struct Inpaint: Sendable {
                     && Inpaint.surroundingDetail(domain) >= selfCopy.textureMinDetail
                 var smooth = domain
                 diffusion.fill(&smooth)
-                if detailed, PatchMatchFill(diffusion: diffusion).fill(&domain) {
+                var patchMatch = PatchMatchFill(diffusion: diffusion)
+                patchMatch.thinRadius = 2   // the mix weighs it 1:3; see PatchMatchFill.thinRadius
+                if detailed, patchMatch.fill(&domain, smooth: smooth) {
                     texture = true
                     let a = selfCopy.textureWeight
                     for i in 0..<domain.pixels.count where !domain.known[i] {

@@ -52,6 +52,14 @@ public enum InpaintAPI: String, CaseIterable, Sendable, Codable {
         public var maxPixels: Int
         /// Largest encoded file, in bytes.
         public var maxBytes: Int?
+        /// Aspect ratios (width, height) a region crop is grown to, when the API returns only
+        /// those shapes; empty for any shape.
+        public var aspects: [Aspect] = []
+    }
+
+    public struct Aspect: Sendable, Equatable, Codable {
+        public var width: Int
+        public var height: Int
     }
 
     public var rules: Rules {
@@ -59,7 +67,10 @@ public enum InpaintAPI: String, CaseIterable, Sendable, Codable {
         case .canonical, .ideogramEdit, .ideogramRemove:
             return Rules(multiple: 1, minSide: 1, minPixels: 1, maxPixels: Int.max, maxBytes: nil)
         case .openai:
-            return Rules(multiple: 1, minSide: 1, minPixels: 1, maxPixels: Int.max, maxBytes: 4 * 1024 * 1024)
+            // gpt-image-1 edits come back at 1024×1024, 1536×1024 or 1024×1536 (dall-e-2: square
+            // only), so a region is cut at 1:1, 3:2 or 2:3 and the result maps back undistorted.
+            return Rules(multiple: 1, minSide: 1, minPixels: 1, maxPixels: Int.max, maxBytes: 4 * 1024 * 1024,
+                         aspects: [Aspect(width: 1, height: 1), Aspect(width: 3, height: 2), Aspect(width: 2, height: 3)])
         case .stability:
             return Rules(multiple: 64, minSide: 64, minPixels: 4_096, maxPixels: 9_437_184, maxBytes: nil)
         case .flux:

@@ -32,6 +32,19 @@ public struct RegionPlan: Codable, Equatable, Sendable {
         // Wanted size: the mask plus margin, at least the minimum side, snapped up.
         var bw = roundUp(max(maskBox.width + 2 * m, rules.minSide))
         var bh = roundUp(max(maskBox.height + 2 * m, rules.minSide))
+        // An API that returns only some shapes: grow to the allowed aspect that adds the least
+        // area and still fits the image (none fits: keep the shape; pre-flight then says so).
+        if !rules.aspects.isEmpty {
+            var best: (Int, Int)? = nil
+            for a in rules.aspects {
+                // Smallest a.width:a.height box holding bw × bh.
+                let k = max((bw + a.width - 1) / a.width, (bh + a.height - 1) / a.height)
+                let (cw, ch) = (k * a.width, k * a.height)
+                guard cw <= width, ch <= height else { continue }
+                if best == nil || cw * ch < best!.0 * best!.1 { best = (cw, ch) }
+            }
+            if let best { (bw, bh) = best }
+        }
         // A side the image cannot supply is cut back to a multiple that still holds the mask,
         // or else to the whole side (then resized up to a multiple).
         if bw > width { bw = roundDown(width) >= maskBox.width ? roundDown(width) : width }
