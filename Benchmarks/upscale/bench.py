@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Upscale benchmark: Stet's learned filter bank against fixed-kernel peers, in one run.
+"""Upscale benchmark: Stet's learned upscaler (filter bank + refiner) against fixed-kernel peers, in one run.
 
 Quality protocol (the super-resolution tables'):
   1. crop each HR photograph to a multiple of the scale (top-left anchored);
@@ -8,7 +8,7 @@ Quality protocol (the super-resolution tables'):
   4. PSNR and SSIM on Y (BT.601, studio range: 16 + 65.481 R' + 128.553 G' + 24.966 B')
      with `scale` pixels shaved from every border. SSIM is Wang et al.'s (Gaussian
      window sigma 1.5, 11x11 as in the MATLAB reference, K1 0.01, K2 0.03, data range 255).
-Means over all test images. The learned weights are trained on CBSD68 only
+Means over all test images. The learned weights (bank and refiner) are trained on CBSD68 only
 (Tools/upscale/README.md); the test photographs here are CSun_Hays80 (default).
 
 Speed: a 1024x1024 RGB image to 2048x2048 as whole commands (process start, decode,
@@ -65,10 +65,10 @@ def read_rgb(path):
 
 def methods(stet):
     """name -> function(lr_path, lr_pil, hr_size, scale, tmpdir) -> (rgb8 array, seconds)."""
-    def stet_method(kind):
+    def stet_method(kind, *extra):
         def f(lr_path, lr, size, s, tmp):
             out = os.path.join(tmp, f"stet-{kind}.png")
-            dt = run([stet, "upscale", lr_path, "--scale", str(s), "--method", kind, "-o", out, "--no-log"])
+            dt = run([stet, "upscale", lr_path, "--scale", str(s), "--method", kind, *extra, "-o", out, "--no-log"])
             return read_rgb(out), dt
         return f
 
@@ -96,7 +96,8 @@ def methods(stet):
         return read_rgb(out), dt
 
     return [
-        ("Stet learned", stet_method("learned")),
+        ("Stet learned (bank + refiner, the default)", stet_method("learned")),
+        ("Stet learned --no-refiner (bank alone)", stet_method("learned", "--no-refiner")),
         ("Stet lanczos", stet_method("lanczos")),
         ("bicubic (Pillow BICUBIC)", pillow(Image.BICUBIC)),
         ("Pillow LANCZOS", pillow(Image.LANCZOS)),
@@ -151,6 +152,8 @@ def speed(args, tmp):
         cmds = {
             "stet upscale --scale 2": [args.stet, "upscale", inp, "--scale", "2", "-o",
                                        os.path.join(tmp, f"speed-stet.{ext}"), "--no-log"],
+            "stet upscale --scale 2 --no-refiner": [args.stet, "upscale", inp, "--scale", "2", "--no-refiner", "-o",
+                                                    os.path.join(tmp, f"speed-stet-bank.{ext}"), "--no-log"],
             "vips resize 2 (lanczos3)": ["vips", "resize", inp, os.path.join(tmp, f"speed-vips.{ext}"), "2"],
         }
         times = {k: [] for k in cmds}

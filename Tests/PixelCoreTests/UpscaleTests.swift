@@ -51,9 +51,10 @@ final class UpscaleTests: XCTestCase {
         return 10 * log10(255 * 255 / (se / Double(a.count)))
     }
 
-    func upscale(_ image: Image, scale: Int, method: Upscale.Method = .auto, weights: String? = nil) throws -> Image {
-        try Upscale(width: image.width * scale, height: image.height * scale, method: method, weightsPath: weights)
-            .run(image)
+    func upscale(_ image: Image, scale: Int, method: Upscale.Method = .auto, weights: String? = nil,
+                 refiner: Bool = true) throws -> Image {
+        try Upscale(width: image.width * scale, height: image.height * scale, method: method, weightsPath: weights,
+                    useRefiner: refiner).run(image)
     }
 
     // MARK: - Which path, what size
@@ -198,7 +199,55 @@ final class UpscaleTests: XCTestCase {
         XCTAssertGreaterThan(learned - lanczos, 2.0, "learned \(learned) dB, lanczos \(lanczos) dB")
     }
 
+    /// The refiner's own contribution, on a photograph-like fixture and on the scene: the bank
+    /// followed by the refiner beats the bank alone at x2 and x4 (measured: scene 30.70 ->
+    /// 32.35 dB at x2, 25.02 -> 25.58 at x4; candidate-1 41.52 -> 42.00 and 38.79 -> 39.84).
+    func testRefinerImprovesOnTheBankAlone() throws {
+        for (name, hr) in [("scene", try Self.scene()), ("candidate-1", try Image.open(Fixture.path("candidate-1.jpg")).materialized())] {
+            for scale in [2, 4] {
+                let w = hr.width / scale * scale, h = hr.height / scale * scale
+                let crop = try hr.cropped(x: 0, y: 0, width: w, height: h).materialized()
+                let lr = try crop.resized(scale: 1 / Double(scale), kernel: "cubic").materialized()
+                let truth = try crop.pixels()
+                let refined = Self.psnr(try upscale(lr, scale: scale, method: .learned).pixels(), truth)
+                let bank = Self.psnr(try upscale(lr, scale: scale, method: .learned, refiner: false).pixels(), truth)
+                print("upscale \(name) x\(scale): bank \(bank) dB, bank + refiner \(refined) dB")
+                XCTAssertGreaterThan(refined - bank, 0.1, "\(name) x\(scale): bank \(bank) dB, refined \(refined) dB")
+            }
+        }
+    }
+
     // MARK: - Weights files
+
+    func testCorruptRefinerFilesAreOneLineErrors() throws {
+        let good = try Data(contentsOf: URL(fileURLWithPath: try XCTUnwrap(Refiner.bundledPath(scale: 2))))
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("stet-refiner-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var flipped = [UInt8](good)
+        flipped[100] ^= 0x01
+        let cases: [(String, [UInt8], String)] = [
+            ("flipped.bin", flipped, "upscale refiner file is corrupt (checksum mismatch)"),
+            ("short.bin", Array(good.prefix(12)), "upscale refiner file is corrupt (not a Stet weights file)"),
+            ("bank.bin", [UInt8](try Data(contentsOf: URL(fileURLWithPath: FilterBank.bundledPath(scale: 2)))),
+             "upscale refiner file is corrupt (not a Stet weights file)"),
+        ]
+        for (name, bytes, message) in cases {
+            let path = dir.appendingPathComponent(name).path
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            XCTAssertThrowsError(try Refiner.load(path: path)) { XCTAssertEqual("\($0)", "\(path): \(message)") }
+        }
+        XCTAssertThrowsError(try Refiner.load(path: dir.appendingPathComponent("none.bin").path)) {
+            XCTAssertEqual("\($0)", "\(dir.appendingPathComponent("none.bin").path): upscale refiner file not found")
+        }
+        // The bundled refiners load, for the scales they are bundled for.
+        for scale in 2...4 {
+            guard let refiner = try Refiner.bundled(scale: scale) else { continue }
+            XCTAssertEqual(refiner.scale, scale)
+            XCTAssertGreaterThanOrEqual(refiner.depth, 2)
+        }
+        XCTAssertNotNil(try Refiner.bundled(scale: 2))
+    }
 
     func testMissingWeightsFileIsAOneLineError() throws {
         let image = try Self.make(width: 8, height: 8, bands: 3) { _, _ in [1, 2, 3] }

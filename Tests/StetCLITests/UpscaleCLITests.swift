@@ -24,11 +24,11 @@ final class UpscaleCLITests: XCTestCase {
         let dir = try Stet.tempDir()
         let src = try input(in: dir)
         let cases: [([String], Int, Int, String)] = [
-            (["--scale", "2"], 60, 40, "learned-x2"),
-            (["--scale", "3"], 90, 60, "learned-x3"),
-            (["--scale", "4"], 120, 80, "learned-x4"),
-            (["--width", "45"], 45, 30, "learned-x2+lanczos3"),
-            (["--height", "50"], 75, 50, "learned-x3+lanczos3"),
+            (["--scale", "2"], 60, 40, "learned-x2+refiner"),
+            (["--scale", "3"], 90, 60, "learned-x3+refiner"),
+            (["--scale", "4"], 120, 80, "learned-x4+refiner"),
+            (["--width", "45"], 45, 30, "learned-x2+refiner+lanczos3"),
+            (["--height", "50"], 75, 50, "learned-x3+refiner+lanczos3"),
             (["--width", "150"], 150, 100, "lanczos3"),
             (["--width", "20"], 20, 13, "lanczos3"),
         ]
@@ -44,6 +44,10 @@ final class UpscaleCLITests: XCTestCase {
                 XCTAssertEqual(run.stdout, "\(out): \(w)x\(h) (\(expected))\n")
             }
         }
+        // --no-refiner: the bank alone, same size.
+        let bankOnly = dir.appendingPathComponent("bank-only.png").path
+        let plain = try Stet.run(["upscale", src, "--scale", "2", "--no-refiner", "-o", bankOnly, "--no-log"])
+        XCTAssertEqual(plain.stdout, "\(bankOnly): 60x40 (learned-x2)\n", plain.stderr)
         // --sharpen keeps the size.
         let sharp = dir.appendingPathComponent("sharp.jpg").path
         let run = try Stet.run(["upscale", src, "--scale", "2", "--sharpen", "2", "-o", sharp, "--no-log"])
@@ -58,7 +62,7 @@ final class UpscaleCLITests: XCTestCase {
         let out = dir.appendingPathComponent("up.png").path
         let run = try Stet.run(["upscale", Stet.fixture("orientation-6.jpg"), "--scale", "2", "-o", out, "--no-log"])
         XCTAssertEqual(run.status, 0, run.stderr)
-        XCTAssertEqual(run.stdout, "\(out): 600x800 (learned-x2)\n")
+        XCTAssertEqual(run.stdout, "\(out): 600x800 (learned-x2+refiner)\n")
         let image = try Image.decode(out)
         XCTAssertEqual([image.width, image.height], [600, 800])
         // The fixture's left 130 stored columns are red: upright, that is the top 260 rows.

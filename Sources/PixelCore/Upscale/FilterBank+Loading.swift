@@ -11,24 +11,14 @@ extension FilterBank {
 
     /// Parses and checks a weights file; every problem is one line naming the file.
     public static func load(path: String) throws -> FilterBank {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue else {
-            throw StetError.input(path, "upscale weights file not found")
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw StetError.input(path, "upscale weights file is not readable")
-        }
-        return try parse([UInt8](data), path: path)
+        try parse(try UpscaleResource.read(path, kind: "upscale weights", magic: magic, minimumLength: 36), path: path)
     }
 
     static func parse(_ bytes: [UInt8], path: String) throws -> FilterBank {
         func corrupt(_ why: String) -> StetError { .input(path, "upscale weights file is corrupt (\(why))") }
-        guard bytes.count >= 36, Array(bytes[0..<8]) == magic else { throw corrupt("not a Stet weights file") }
         func u32(_ at: Int) -> UInt32 {
             UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24
         }
-        let stored = u32(bytes.count - 4)
-        guard CRC32.checksum(bytes[0..<(bytes.count - 4)]) == stored else { throw corrupt("checksum mismatch") }
         guard u32(8) == version else { throw corrupt("version \(u32(8)), expected \(version)") }
         let scale = Int(u32(12)), taps = Int(u32(16))
         let angles = Int(u32(20)), strengths = Int(u32(24)), coherences = Int(u32(28))
@@ -52,28 +42,8 @@ extension FilterBank {
     /// The file name of the bundled bank for a scale.
     public static func resourceName(scale: Int) -> String { "upscale-x\(scale).bin" }
 
-    /// Where the bundled bank for `scale` is: the SwiftPM resource bundle next to the
-    /// executable (or test bundle), else the source tree this was built from. Looked up by
-    /// hand rather than through `Bundle.module`, which traps when the bundle is missing.
-    public static func bundledPath(scale: Int) -> String {
-        let name = resourceName(scale: scale)
-        var dirs: [URL] = []
-        if let exe = Bundle.main.executableURL { dirs.append(exe.resolvingSymlinksInPath().deletingLastPathComponent()) }
-        dirs.append(Bundle.main.bundleURL)
-        for bundle in Bundle.allBundles where bundle.bundleURL.pathExtension == "xctest" {
-            dirs.append(bundle.bundleURL.deletingLastPathComponent())
-        }
-        let fm = FileManager.default
-        for dir in dirs {
-            for bundle in ["Stet_PixelCore.resources", "Stet_PixelCore.bundle", "Stet_PixelCore.bundle/Contents/Resources"] {
-                let candidate = dir.appendingPathComponent(bundle).appendingPathComponent("Resources").appendingPathComponent(name)
-                if fm.fileExists(atPath: candidate.path) { return candidate.path }
-            }
-        }
-        // Sources/PixelCore/Upscale/ThisFile.swift -> Sources/PixelCore/Resources/
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Resources").appendingPathComponent(name).path
-    }
+    /// Where the bundled bank for `scale` is.
+    public static func bundledPath(scale: Int) -> String { UpscaleResource.path(resourceName(scale: scale)) }
 
     /// The bundled bank for `scale` (2, 3 or 4), or the file at `path` when given.
     public static func load(scale: Int, path: String? = nil) throws -> FilterBank {

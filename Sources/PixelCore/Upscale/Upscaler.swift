@@ -31,11 +31,14 @@ public struct Upscale: Sendable {
     public var width: Int
     public var height: Int
     public var method: Method
-    /// A weights file to use instead of the bundled one.
+    /// A weights file to use instead of the bundled one (the bank alone, without the refiner).
     public var weightsPath: String?
+    /// Whether the bundled refiner follows the bundled bank (the default); off, the bank alone.
+    public var useRefiner: Bool
 
-    public init(width: Int, height: Int, method: Method = .auto, weightsPath: String? = nil) {
+    public init(width: Int, height: Int, method: Method = .auto, weightsPath: String? = nil, useRefiner: Bool = true) {
         self.width = width; self.height = height; self.method = method; self.weightsPath = weightsPath
+        self.useRefiner = useRefiner
     }
 
     /// The output size for a scale, or a width or height with the aspect ratio kept.
@@ -76,19 +79,25 @@ public struct Upscale: Sendable {
     /// the upright output size.
     public func run(_ image: Image) throws -> Image {
         let plan = try self.plan(for: image)
-        let bank: FilterBank?
-        if case .learned(let k, _) = plan { bank = try FilterBank.load(scale: k, path: weightsPath) } else { bank = nil }
+        var bank: FilterBank? = nil, refiner: Refiner? = nil
+        if case .learned(let k, _) = plan {
+            bank = try FilterBank.load(scale: k, path: weightsPath)
+            // The refiner was trained on the bundled bank's output, so it only follows that bank.
+            if weightsPath == nil, useRefiner { refiner = try Refiner.bundled(scale: k) }
+        }
         let source = try PixelBuffer(image)
         switch plan {
         case .lanczos:
             return try source.resampledImage(width: width, height: height, kernel: .lanczos3)
         case .learned(let k, let resize):
-            let pass = LearnedPass(source: source, bank: bank!)
+            let pass = LearnedPass(source: source, bank: bank!, refiner: refiner)
             if resize {
                 return try pass.render().resampledImage(width: width, height: height, kernel: .lanczos3)
             }
-            // Straight to output samples, band by band: no full-size float copy.
-            return try source.image(width: pass.outWidth, height: pass.outHeight, granularity: k) { rows, dst in
+            // Straight to output samples, band by band: no full-size float copy. Bands are
+            // taller with a refiner, whose context rows around each band are computed twice.
+            return try source.image(width: pass.outWidth, height: pass.outHeight, granularity: k,
+                                    maximumRows: refiner == nil ? 32 : 128) { rows, dst in
                 pass.render(lowResRows: (rows.lowerBound / k)..<(rows.upperBound / k), into: dst)
             }
         }
@@ -150,7 +159,7 @@ struct PixelBuffer: @unchecked Sendable {
     /// An image of this buffer's depth, bands and colour space, whose float rows `render`
     /// makes in parallel bands (row ranges aligned to `granularity`); each band is rounded
     /// into the output samples as soon as it is made.
-    func image(width: Int, height: Int, granularity: Int = 1,
+    func image(width: Int, height: Int, granularity: Int = 1, maximumRows: Int = 32,
                render: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) throws -> Image {
         let rowSamples = width * channels
         let bytesPerSample = sixteenBit ? 2 : 1
@@ -158,7 +167,7 @@ struct PixelBuffer: @unchecked Sendable {
         let sixteen = sixteenBit
         bytes.withUnsafeMutableBytes { raw in
             let base = SendablePointer(raw.baseAddress!.assumingMemoryBound(to: UInt8.self))
-            parallelRows(height / granularity, minimumBand: 2, maximumBand: max(1, 32 / granularity)) { units in
+            parallelRows(height / granularity, minimumBand: 2, maximumBand: max(1, maximumRows / granularity)) { units in
                 let rows = (units.lowerBound * granularity)..<(units.upperBound * granularity)
                 var temp = [Float](repeating: 0, count: rows.count * rowSamples)
                 temp.withUnsafeMutableBufferPointer { tp in
@@ -184,7 +193,9 @@ struct PixelBuffer: @unchecked Sendable {
 final class LearnedPass: @unchecked Sendable {
     let source: PixelBuffer
     let bank: FilterBank
+    let refiner: Refiner?
     let scale: Int
+    let luma: [Float]
     let lumaPadded: [Float]
     let paddedWidth: Int
     let bucketIndex: [UInt16]
@@ -235,8 +246,8 @@ final class LearnedPass: @unchecked Sendable {
         return (low, high)
     }
 
-    init(source: PixelBuffer, bank: FilterBank) {
-        self.source = source; self.bank = bank; scale = bank.scale
+    init(source: PixelBuffer, bank: FilterBank, refiner: Refiner? = nil) {
+        self.source = source; self.bank = bank; self.refiner = refiner; scale = bank.scale
         let w = source.width, h = source.height, ch = source.channels
         var luma = [Float](repeating: 0, count: w * h)
         source.data.withUnsafeBufferPointer { s in
@@ -256,6 +267,7 @@ final class LearnedPass: @unchecked Sendable {
             }
         }
         lumaPadded = padded
+        self.luma = luma
         (rangeLow, rangeHigh) = LearnedPass.localRange(luma, width: w, height: h)
         bucketIndex = luma.withUnsafeBufferPointer { bank.buckets(luma: $0, width: w, height: h) }
         base = Resampler(inWidth: w, inHeight: h, outWidth: w * scale, outHeight: h * scale,
@@ -279,19 +291,59 @@ final class LearnedPass: @unchecked Sendable {
         return PixelBuffer(width: outW, height: outH, like: source, data: out)
     }
 
-    /// Rows `lowResRows × scale` of the output, into `out`, clipped to 0...1.
-    func render(lowResRows: Range<Int>, into out: UnsafeMutablePointer<Float>) {
-        let s = scale, w = source.width, ch = source.channels, lanes = bank.lanes
-        let outW = w * s
-        var pred = [Float](repeating: 0, count: lowResRows.count * w * lanes)
+    /// The luma prediction for `rows`: the bank's, clamped, then corrected by the refiner (if
+    /// any) and clamped again. `lanes` floats per low-resolution pixel.
+    func prediction(rows: Range<Int>) -> [Float] {
+        let w = source.width, h = source.height, lanes = bank.lanes, phases = scale * scale
+        // The refiner needs `halo` rows of the bank's prediction around the band.
+        let halo = refiner?.halo ?? 0
+        let predRows = max(rows.lowerBound - halo, 0)..<min(rows.upperBound + halo, h)
+        var pred = [Float](repeating: 0, count: predRows.count * w * lanes)
         pred.withUnsafeMutableBufferPointer { pp in
             lumaPadded.withUnsafeBufferPointer { lp in
                 bucketIndex.withUnsafeBufferPointer { bp in
-                    bank.predict(padded: lp.baseAddress!, paddedWidth: paddedWidth, width: w, rows: lowResRows,
+                    bank.predict(padded: lp.baseAddress!, paddedWidth: paddedWidth, width: w, rows: predRows,
                                  buckets: bp.baseAddress!, out: pp.baseAddress!)
                 }
             }
         }
+        pred.withUnsafeMutableBufferPointer { pp in
+            rangeLow.withUnsafeBufferPointer { lo in
+                rangeHigh.withUnsafeBufferPointer { hi in
+                    for y in predRows {
+                        for x in 0..<w {
+                            let i = y * w + x, o = pp.baseAddress! + ((y - predRows.lowerBound) * w + x) * lanes
+                            let low = lo[i], high = hi[i]
+                            for p in 0..<phases { o[p] = min(max(o[p], low), high) }
+                        }
+                    }
+                }
+            }
+        }
+        guard let refiner else { return pred }
+        var corrections = luma.withUnsafeBufferPointer { lp in
+            pred.withUnsafeBufferPointer { pp in
+                refiner.corrections(luma: lp.baseAddress!, width: w, height: h, rows: rows, prediction: pp.baseAddress!,
+                                    predictionRows: predRows, predictionLanes: lanes)
+            }
+        }
+        // corrections + the band's rows of the prediction (same lanes: 4, or 16).
+        let cl = Refiner.lanes(for: phases)
+        precondition(cl == lanes)
+        let skip = (rows.lowerBound - predRows.lowerBound) * w * lanes
+        corrections.withUnsafeMutableBufferPointer { cp in
+            pred.withUnsafeBufferPointer { pp in
+                for i in 0..<cp.count { cp[i] += pp[skip + i] }
+            }
+        }
+        return corrections
+    }
+
+    /// Rows `lowResRows × scale` of the output, into `out`, clipped to 0...1.
+    func render(lowResRows: Range<Int>, into out: UnsafeMutablePointer<Float>) {
+        let s = scale, w = source.width, ch = source.channels, lanes = bank.lanes
+        let outW = w * s
+        let pred = prediction(rows: lowResRows)
         let hr = (lowResRows.lowerBound * s)..<(lowResRows.upperBound * s)
         source.data.withUnsafeBufferPointer { src in
             base.resample(rows: hr, input: src.baseAddress!, into: out)

@@ -7,12 +7,14 @@ import StetSupport
 struct UpscaleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "upscale",
-        abstract: "Enlarge an image 2-4x with a learned edge-adaptive filter bank (measurably better than Lanczos), or with Lanczos-3.",
+        abstract: "Enlarge an image 2-4x with a learned filter bank and a small refining network (measurably better than Lanczos), or with Lanczos-3.",
         discussion: """
         --method auto (the default) uses the learned filter bank for enlargements above 1x up to 4x: \
         at an exact 2x, 3x or 4x directly, otherwise at the next whole scale then Lanczos-3 down to \
-        the exact size. Beyond 4x, auto uses Lanczos-3. Alpha is enlarged with the cubic kernel, \
-        never the learned path. 8- and 16-bit, grey and RGB(A) keep their depth and bands.
+        the exact size. Beyond 4x, auto uses Lanczos-3. The learned path is an edge-adaptive filter \
+        bank on luma followed by a small convolutional refiner (--no-refiner: the bank alone, \
+        faster). Alpha is enlarged with the cubic kernel, never the learned path. 8- and 16-bit, \
+        grey and RGB(A) keep their depth and bands.
 
         Examples:
           stet upscale draft.png --scale 2 -o draft@2x.png
@@ -37,8 +39,11 @@ struct UpscaleCommand: ParsableCommand {
     @Option(help: "Unsharp mask after enlarging (libvips sharpen, sigma 1), 0-10: the slope in edge areas; 0 for none.")
     var sharpen: Double = 0
 
-    @Option(help: ArgumentHelp("A filter-bank weights file to use instead of the bundled one (see Tools/upscale).", valueName: "path"))
+    @Option(help: ArgumentHelp("A filter-bank weights file to use instead of the bundled one, without the refiner (see Tools/upscale).", valueName: "path"))
     var weights: String?
+
+    @Flag(name: .customLong("no-refiner"), help: "Learned path: the filter bank alone, without the refining network (faster, lower quality).")
+    var noRefiner = false
 
     @Option(name: [.customShort("o"), .customLong("output")], help: "Output file (format from its extension: jpg, png, webp, tif).")
     var outputPath: String
@@ -76,7 +81,8 @@ struct UpscaleCommand: ParsableCommand {
         let size = Upscale.targetSize(inWidth: upright.0, inHeight: upright.1, scale: scale, width: width, height: height)
         try input.loadOptions.checkPixels(width: size.width, height: size.height, path: outputPath, what: "output")
         let job = Upscale(width: size.width, height: size.height,
-                          method: Upscale.Method(rawValue: method) ?? .auto, weightsPath: weights)
+                          method: Upscale.Method(rawValue: method) ?? .auto, weightsPath: weights,
+                          useRefiner: !noRefiner)
         let plan = try job.plan(for: source)
         var result: Image
         do { result = try job.run(source) } catch let e as StetError { throw e.naming(image) }
@@ -87,7 +93,9 @@ struct UpscaleCommand: ParsableCommand {
         let planText: String
         switch plan {
         case .lanczos: planText = "lanczos3"
-        case .learned(let k, let resize): planText = resize ? "learned-x\(k)+lanczos3" : "learned-x\(k)"
+        case .learned(let k, let resize):
+            let refined = !noRefiner && weights == nil && Refiner.bundledPath(scale: k) != nil
+            planText = "learned-x\(k)" + (refined ? "+refiner" : "") + (resize ? "+lanczos3" : "")
         }
         var usage = Usage(operation: "upscale")
         usage.parameters = ["method": method, "plan": planText, "width": "\(size.width)", "height": "\(size.height)"]

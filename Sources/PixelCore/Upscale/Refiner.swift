@@ -1,0 +1,198 @@
+import Foundation
+
+/// A small convolutional network that corrects the filter bank's luma prediction where a
+/// linear filter cannot (texture, corners, the exact shape of edges). Trained by
+/// `Tools/upscale/train_refine.py`; see `Tools/upscale/README.md`.
+///
+/// It works at low resolution: its input is the low-resolution luma and the bank's `scale²`
+/// high-resolution phases of every low-resolution pixel (space-to-depth), each minus 0.5;
+/// `depth` 3×3 convolutions with ReLU between them (edges replicated at every layer) give a
+/// correction per phase, which is added to the bank's prediction. The bundled refiners are
+/// DC-free: the first layer's weights for each output sum to zero and no layer has a bias, so
+/// a flat area gets no correction (up to float rounding) and stays flat.
+public struct Refiner: Sendable {
+    public let scale: Int
+    public let channels: Int
+    /// One layer: `weights` are `[ky][kx][in]` vectors of `lanes` output weights (outputs past
+    /// `outputs` are zero), so one input sample is one SIMD multiply-add for all outputs.
+    struct Layer: Sendable {
+        let inputs: Int
+        let outputs: Int
+        /// Floats per pixel of the input (inputs padded with zeros) and of the output.
+        let inputLanes: Int
+        let lanes: Int
+        let weights: [Float]
+        let bias: [Float]
+    }
+    let layers: [Layer]
+
+    public var depth: Int { layers.count }
+    /// Low-resolution rows of context on each side of an output row.
+    var halo: Int { layers.count }
+
+    /// `torchWeights[l]` are `[out][in][3][3]`, as PyTorch stores them.
+    init(scale: Int, channels: Int, shapes: [(inputs: Int, outputs: Int)], torchWeights: [[Float]], biases: [[Float]]) {
+        self.scale = scale; self.channels = channels
+        var layers: [Layer] = []
+        for (l, shape) in shapes.enumerated() {
+            let lanes = Refiner.lanes(for: shape.outputs), inputLanes = Refiner.lanes(for: shape.inputs)
+            var w = [Float](repeating: 0, count: 9 * inputLanes * lanes)
+            for o in 0..<shape.outputs {
+                for i in 0..<shape.inputs {
+                    for k in 0..<9 {
+                        w[(k * inputLanes + i) * lanes + o] = torchWeights[l][(o * shape.inputs + i) * 9 + k]
+                    }
+                }
+            }
+            var b = [Float](repeating: 0, count: lanes)
+            for o in 0..<shape.outputs { b[o] = biases[l][o] }
+            layers.append(Layer(inputs: shape.inputs, outputs: shape.outputs, inputLanes: inputLanes, lanes: lanes,
+                                weights: w, bias: b))
+        }
+        self.layers = layers
+    }
+
+    static func lanes(for outputs: Int) -> Int {
+        outputs <= 4 ? 4 : outputs <= 8 ? 8 : outputs <= 16 ? 16 : 32
+    }
+
+    /// Refines the bank's prediction for low-resolution rows `rows` of an image `width ×
+    /// height`. `luma` is the whole low-resolution luma plane; `prediction` holds the bank's
+    /// (already clamped) phases for rows `predictionRows`, which must cover `rows` widened by
+    /// `halo` (clipped to the image), `lanes` floats per pixel. Returns the corrections for
+    /// `rows`, `lanes` floats per pixel (lanes past `scale²` are zero).
+    func corrections(luma: UnsafePointer<Float>, width: Int, height: Int, rows: Range<Int>,
+                     prediction: UnsafePointer<Float>, predictionRows: Range<Int>, predictionLanes: Int) -> [Float] {
+        let phases = scale * scale
+        // Layer input: the detail of every phase (prediction minus luma), for the halo rows.
+        var available = predictionRows
+        let first = layers[0]
+        var input = [Float](repeating: 0, count: available.count * width * first.inputLanes)
+        input.withUnsafeMutableBufferPointer { ip in
+            let input = ip.baseAddress!
+            for (j, y) in available.enumerated() {
+                for x in 0..<width {
+                    let l = luma[y * width + x]
+                    let src = prediction + (j * width + x) * predictionLanes
+                    let dst = input + (j * width + x) * first.inputLanes
+                    dst[0] = l - 0.5
+                    for p in 0..<phases { dst[1 + p] = src[p] - 0.5 }
+                }
+            }
+        }
+        var inputStride = first.inputLanes
+        for (index, layer) in layers.enumerated() {
+            let last = index == layers.count - 1
+            // Rows this layer can compute: one fewer on each side that is not an image edge.
+            let lo = available.lowerBound == 0 ? 0 : available.lowerBound + 1
+            let hi = available.upperBound == height ? height : available.upperBound - 1
+            let outRows = last ? rows : lo..<hi
+            var output = [Float](repeating: 0, count: outRows.count * width * layer.lanes)
+            input.withUnsafeBufferPointer { ip in
+                output.withUnsafeMutableBufferPointer { op in
+                    layer.weights.withUnsafeBufferPointer { wp in
+                        let args = ConvArguments(input: ip.baseAddress!, inputStride: inputStride, available: available,
+                                                 height: height, width: width, weights: UnsafeRawPointer(wp.baseAddress!),
+                                                 bias: layer.bias, relu: !last,
+                                                 rows: outRows, output: op.baseAddress!)
+                        switch layer.lanes {
+                        case 4: Refiner.conv3x3(SIMD4<Float>.self, inputLanes: layer.inputLanes, args)
+                        case 8: Refiner.conv3x3(SIMD8<Float>.self, inputLanes: layer.inputLanes, args)
+                        case 16: Refiner.conv3x3(SIMD16<Float>.self, inputLanes: layer.inputLanes, args)
+                        default: Refiner.conv3x3(SIMD32<Float>.self, inputLanes: layer.inputLanes, args)
+                        }
+                    }
+                }
+            }
+            input = output
+            inputStride = layer.lanes
+            available = outRows
+        }
+        return input
+    }
+
+    struct ConvArguments {
+        let input: UnsafePointer<Float>
+        let inputStride: Int
+        /// The image rows `input` holds, in order.
+        let available: Range<Int>
+        let height: Int
+        let width: Int
+        let weights: UnsafeRawPointer
+        let bias: [Float]
+        let relu: Bool
+        let rows: Range<Int>
+        let output: UnsafeMutablePointer<Float>
+    }
+
+    /// Picks the input vector width, so that the loop over inputs is unrolled.
+    @inline(__always)
+    static func conv3x3<Out: SIMD>(_: Out.Type, inputLanes: Int, _ a: ConvArguments) where Out.Scalar == Float {
+        switch inputLanes {
+        case 4: conv3x3(SIMD4<Float>.self, Out.self, a)
+        case 8: conv3x3(SIMD8<Float>.self, Out.self, a)
+        case 16: conv3x3(SIMD16<Float>.self, Out.self, a)
+        default: conv3x3(SIMD32<Float>.self, Out.self, a)
+        }
+    }
+
+    /// One 3×3 convolution, edges replicated, over `a.rows`: every input sample of the 3×3
+    /// neighbourhood times its vector of weights, all outputs of a pixel in one SIMD vector.
+    /// Four pixels of a row are done together, so each weight vector is loaded once for four
+    /// multiply-adds (loads, not arithmetic, bound the one-pixel loop).
+    @inline(__always)
+    static func conv3x3<In: SIMD, Out: SIMD>(_: In.Type, _: Out.Type, _ a: ConvArguments)
+    where In.Scalar == Float, Out.Scalar == Float {
+        let vs = MemoryLayout<Out>.stride
+        var bias = Out()
+        for i in 0..<Out.scalarCount { bias[i] = a.bias[i] }
+        let w = a.width, stride = In.scalarCount
+        precondition(stride == a.inputStride)
+        let outRaw = UnsafeMutableRawPointer(a.output)
+        let weights = a.weights.assumingMemoryBound(to: Out.self)
+        let input = a.input
+        let relu = a.relu
+        // Input samples are read as scalars straight from memory (a load and a broadcast);
+        // indexing a SIMD vector by a loop variable would go through the stack.
+        @inline(__always) func load(_ pixel: Int) -> UnsafePointer<Float> { input + pixel * stride }
+
+        for (j, y) in a.rows.enumerated() {
+            let base = (-a.available.lowerBound) * w
+            let rowStart = [base + max(y - 1, 0) * w, base + y * w, base + min(y + 1, a.height - 1) * w]
+            let r0 = rowStart[0], r1 = rowStart[1], r2 = rowStart[2]
+            var x = 0
+            while x < w {
+                let n = min(4, w - x)
+                // Columns x-1 ... x+4, edges replicated.
+                let c = (max(x - 1, 0), x, min(x + 1, w - 1), min(x + 2, w - 1), min(x + 3, w - 1), min(x + 4, w - 1))
+                var acc0 = bias, acc1 = bias, acc2 = bias, acc3 = bias
+                for k in 0..<9 {
+                    let row = k < 3 ? r0 : k < 6 ? r1 : r2
+                    let kx = k % 3
+                    // Pixel p of the block reads column x + p + kx - 1.
+                    let v0 = load(row + (kx == 0 ? c.0 : kx == 1 ? c.1 : c.2))
+                    let v1 = load(row + (kx == 0 ? c.1 : kx == 1 ? c.2 : c.3))
+                    let v2 = load(row + (kx == 0 ? c.2 : kx == 1 ? c.3 : c.4))
+                    let v3 = load(row + (kx == 0 ? c.3 : kx == 1 ? c.4 : c.5))
+                    let wk = weights + k * In.scalarCount
+                    for i in 0..<stride {
+                        let wv = wk[i]
+                        acc0 += wv * v0[i]; acc1 += wv * v1[i]; acc2 += wv * v2[i]; acc3 += wv * v3[i]
+                    }
+                }
+                let o = (j * w + x) * vs
+                outRaw.storeBytes(of: acc0, toByteOffset: o, as: Out.self)
+                if n > 1 { outRaw.storeBytes(of: acc1, toByteOffset: o + vs, as: Out.self) }
+                if n > 2 { outRaw.storeBytes(of: acc2, toByteOffset: o + 2 * vs, as: Out.self) }
+                if n > 3 { outRaw.storeBytes(of: acc3, toByteOffset: o + 3 * vs, as: Out.self) }
+                x += 4
+            }
+        }
+        // ReLU as a plain float loop, which the compiler vectorises; the SIMD types' own
+        // pointwiseMax and replace(with:where:) were not inlined and cost as much as a layer.
+        if relu {
+            let out = a.output
+            for i in 0..<(a.rows.count * w * Out.scalarCount) { out[i] = max(out[i], 0) }
+        }
+    }
+}
