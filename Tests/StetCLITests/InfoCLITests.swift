@@ -30,6 +30,14 @@ final class InfoCLITests: XCTestCase {
         let run = try Stet.run(["info", Stet.fixture("grey.jpg"), bad])
         XCTAssertEqual(run.status, 1)
         XCTAssertTrue(run.stdout.contains("320x240"), run.stdout)
-        XCTAssertEqual(run.stderr, "stet: \(bad): needs the magickload loader, which Stet blocks as untrusted\nstet: 1 of 2 files failed\n")
+        // Stet leaves libvips' ImageMagick module unloaded (see Vips.trustedModuleHome), so
+        // nothing can read a BMP...
+        XCTAssertEqual(run.stderr, "stet: \(bad): is not an image in a format Stet can read\nstet: 1 of 2 files failed\n")
+        // ...and with every module loaded (VIPSHOME set by the user), the loader is still blocked.
+        let all = try Stet.run(["info", bad], env: ["VIPSHOME": "/usr"])
+        XCTAssertEqual(all.status, 1)
+        XCTAssertTrue(all.stderr == "stet: \(bad): needs the magickload loader, which Stet blocks as untrusted\nstet: 1 of 1 files failed\n"
+                      || !FileManager.default.fileExists(atPath: "/usr/lib/x86_64-linux-gnu/vips-modules-8.14/vips-magick.so"),
+                      all.stderr)
     }
 }

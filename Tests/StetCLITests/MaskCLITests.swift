@@ -128,6 +128,14 @@ final class MaskCLITests: XCTestCase {
             if !same { changed += 1 }
         }
         XCTAssertGreaterThan(changed, 200)
+        // --png-compression changes the encoding, never the pixels; out of range is a usage error.
+        let fast = dir.appendingPathComponent("fast.png").path
+        let c1 = try run(["inpaint", image, "--mask", mask, "-o", fast, "--png-compression", "1"])
+        XCTAssertEqual(c1.status, 0, c1.stderr)
+        XCTAssertEqual(try raster(fast).bytes, b.bytes)
+        let bad = try run(["inpaint", image, "--mask", mask, "-o", fast, "--png-compression", "10"])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stderr.contains("Expected integer between 0 and 9 for png-compression but received 10"), bad.stderr)
     }
 
     /// mask --region, edit the crop, patch it back: only masked pixels change.

@@ -220,6 +220,11 @@ def write_model(path, m):
     body = MAGIC + struct.pack("<6I", VERSION, m["scale"], m["taps"], m["angles"], m["strengths"], m["coherences"])
     body += m["sthr"].astype("<f4").tobytes() + m["cthr"].astype("<f4").tobytes()
     body += np.ascontiguousarray(m["weights"], dtype="<f4").tobytes()
+    write_with_crc(path, body)
+
+
+def write_with_crc(path, body):
+    """Writes body plus its CRC-32 to a temporary sibling, then renames it into place."""
     body += struct.pack("<I", zlib.crc32(body) & 0xFFFFFFFF)
     tmp = path + ".tmp"
     with open(tmp, "wb") as fh:
@@ -227,10 +232,16 @@ def write_model(path, m):
     os.replace(tmp, path)
 
 
-def read_model(path):
+def read_checked(path, magic):
+    """A weights file's bytes, after checking its magic and its CRC-32."""
     data = open(path, "rb").read()
-    assert data[:8] == MAGIC, "bad magic"
-    assert struct.unpack("<I", data[-4:])[0] == zlib.crc32(data[:-4]) & 0xFFFFFFFF, "bad checksum"
+    assert data[:8] == magic, f"{path}: bad magic"
+    assert struct.unpack("<I", data[-4:])[0] == zlib.crc32(data[:-4]) & 0xFFFFFFFF, f"{path}: bad checksum"
+    return data
+
+
+def read_model(path):
+    data = read_checked(path, MAGIC)
     version, scale, taps, na, ns, nc = struct.unpack("<6I", data[8:32])
     off = 32
     sthr = np.frombuffer(data, "<f4", ns - 1, off); off += 4 * (ns - 1)
@@ -289,7 +300,7 @@ def main():
     ap.add_argument("--sample", type=float, default=1.0,
                     help="fraction of LR pixels (chosen at random, seeded) used from each image")
     ap.add_argument("--scales", type=int, nargs="+", default=[2, 3, 4])
-    ap.add_argument("--taps", type=int, default=None, help="patch side (default: 9)")
+    ap.add_argument("--taps", type=int, default=None, help="patch side (default: 7 at x2, 9 at x3 and x4)")
     ap.add_argument("--angles", type=int, default=24)
     ap.add_argument("--ridge", type=float, default=200.0,
                     help="pull towards the global filter, in equivalent training samples")
@@ -304,7 +315,9 @@ def main():
     ap.add_argument("--weights-dir", default="Sources/PixelCore/Resources")
     args = ap.parse_args()
     if args.taps is None:
-        args.taps = {2: 9, 3: 9, 4: 9}
+        # x2 uses 7x7: 0.03 dB below 9x9 on the bank alone, the same after the refiner, and
+        # 40% less work for the speed goal.
+        args.taps = {2: 7, 3: 9, 4: 9}
     if args.evaluate:
         evaluate(args)
     else:

@@ -35,7 +35,6 @@ import os
 import struct
 import sys
 import time
-import zlib
 
 import numpy as np
 import torch
@@ -121,16 +120,11 @@ def write_model(path, net, scale, channels):
         w = net.weight(i).detach().cpu().numpy().astype("<f4")
         b = (c.bias if c.bias is not None else torch.zeros(w.shape[0])).detach().cpu().numpy().astype("<f4")
         body += struct.pack("<2I", w.shape[1], w.shape[0]) + w.tobytes() + b.tobytes()
-    body += struct.pack("<I", zlib.crc32(body) & 0xFFFFFFFF)
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as fh:
-        fh.write(body)
-    os.replace(tmp, path)
+    bank.write_with_crc(path, body)
 
 
 def read_model(path):
-    data = open(path, "rb").read()
-    assert data[:8] == MAGIC and struct.unpack("<I", data[-4:])[0] == zlib.crc32(data[:-4]) & 0xFFFFFFFF
+    data = bank.read_checked(path, MAGIC)
     _, scale, channels, depth, dc_free = struct.unpack("<5I", data[8:28])
     net = Refiner(scale, channels, depth, bool(dc_free))
     off = 28

@@ -14,6 +14,13 @@ public enum Vips {
         // freed memory in several of them. Two arenas keep peak memory down at no measurable
         // cost in speed (sharp documents MALLOC_ARENA_MAX=2 for the same reason).
         if getenv("MALLOC_ARENA_MAX") == nil { stet_limit_malloc_arenas(2) }
+        // libvips loads every module in its module folder when it starts, and Debian's include
+        // the ImageMagick, poppler and OpenSlide bridges, whose loaders Stet blocks below as
+        // untrusted anyway. Loading them (and the large libraries they link) costs 20-30 ms of
+        // every command. Unless VIPSHOME is set already, point libvips at a folder of links to
+        // the other modules (HEIF, JPEG XL), kept in the user's cache; on any trouble, nothing
+        // changes.
+        if getenv("VIPSHOME") == nil, let home = trustedModuleHome() { setenv("VIPSHOME", home, 1) }
         guard vips_init("stet") == 0 else {
             let message = takeErrorMessage()
             FileHandle.standardError.write(Data("stet: libvips failed to start: \(message)\n".utf8))
@@ -30,6 +37,56 @@ public enum Vips {
         vips_cache_set_max_files(8)
         return true
     }()
+
+    /// Module file names whose loaders libvips marks untrusted (and Stet blocks).
+    static let untrustedModules: Set<String> = ["vips-magick.so", "vips-poppler.so", "vips-openslide.so"]
+
+    /// A VIPSHOME whose module folder links only the modules Stet can use, or nil (no module
+    /// folder, nothing to leave out, or the cache folder cannot be written).
+    private static func trustedModuleHome() -> String? {
+        // The folder libvips itself was loaded from, as the dynamic linker mapped it
+        // (vips_guess_libdir would remember its answer, and then ignore the VIPSHOME set below).
+        guard let maps = procFile("/proc/self/maps"),
+              let line = maps.split(separator: "\n").first(where: { $0.contains("/libvips.so") }),
+              let slash = line.firstIndex(of: "/") else { return nil }
+        let libdir = (String(line[slash...]) as NSString).deletingLastPathComponent
+        let series = "\(vips_version(0)).\(vips_version(1))"
+        let modules = libdir + "/vips-modules-" + series
+        let fm = FileManager.default
+        guard let names = try? fm.contentsOfDirectory(atPath: modules),
+              names.contains(where: { untrustedModules.contains($0) }) else { return nil }
+        let cache = ProcessInfo.processInfo.environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? (NSHomeDirectory() + "/.cache")
+        // One folder per module folder, so two libvips installations never share links.
+        let tag = modules.utf8.reduce(UInt32(5381)) { $0 &* 33 &+ UInt32($1) }
+        let home = cache + "/stet/vips-" + series + "-" + String(tag, radix: 16)
+        // libvips then looks in VIPSHOME/<last part of its libdir>/vips-modules-<series>.
+        let folder = home + "/" + (libdir as NSString).lastPathComponent + "/vips-modules-" + series
+        try? fm.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for name in names where name.hasSuffix(".so") && !untrustedModules.contains(name) {
+            let link = folder + "/" + name, target = modules + "/" + name
+            if (try? fm.destinationOfSymbolicLink(atPath: link)) == target { continue }
+            // Another stet may be making the same link at the same moment: ignore EEXIST.
+            try? fm.removeItem(atPath: link)
+            _ = symlink(target, link)
+            guard (try? fm.destinationOfSymbolicLink(atPath: link)) == target else { return nil }
+        }
+        return home
+    }
+
+    /// A /proc file's text (their size reads as 0, so Foundation's readers return nothing).
+    private static func procFile(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = [], chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, 65536) }
+            if n <= 0 { break }
+            bytes += chunk[0..<n]
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
 
     /// Starts libvips if it has not started yet. Every entry point into PixelCore calls this.
     @inline(__always)

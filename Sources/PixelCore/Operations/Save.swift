@@ -7,16 +7,19 @@ import StetSupport
 ///
 /// Defaults, in one place:
 /// - `quality`: unset, so libvips' own default holds (JPEG and WebP: 75).
+/// - `compression`: unset, so libvips' own PNG zlib level holds (6).
 /// - `strip`: true. Proxies and derived images carry no metadata unless asked.
 public struct Save: Sendable {
     public var path: String
     public var quality: Int?
+    public var compression: Int?
     public var strip: Bool
     public var limitPixels: Int
 
-    public init(_ path: String, quality: Int? = nil, strip: Bool = true,
+    public init(_ path: String, quality: Int? = nil, compression: Int? = nil, strip: Bool = true,
                 limitPixels: Int = LoadOptions.defaultLimitPixels) {
-        self.path = path; self.quality = quality; self.strip = strip; self.limitPixels = limitPixels
+        self.path = path; self.quality = quality; self.compression = compression; self.strip = strip
+        self.limitPixels = limitPixels
     }
 
     /// Formats Stet writes, by extension.
@@ -47,6 +50,7 @@ public struct Save: Sendable {
             op.set("filename", .string(tmp))
             op.set("strip", .bool(strip))
             if Save.lossy.contains(ext) { op.set("Q", quality.map { .int($0) }) }
+            if ext == "png" { op.set("compression", compression.map { .int($0) }) }
             // A lazy pipeline decodes while it saves, so a failure here is usually the input's
             // (a truncated file); the caller names the file it was working on.
             _ = try op.run(outputs: [])
@@ -56,9 +60,9 @@ public struct Save: Sendable {
 
 extension Image {
     /// Saves atomically; format from the extension.
-    public func save(_ path: String, quality: Int? = nil, strip: Bool = true,
+    public func save(_ path: String, quality: Int? = nil, compression: Int? = nil, strip: Bool = true,
                      limitPixels: Int = LoadOptions.defaultLimitPixels) throws {
-        try Save(path, quality: quality, strip: strip, limitPixels: limitPixels).run(self)
+        try Save(path, quality: quality, compression: compression, strip: strip, limitPixels: limitPixels).run(self)
     }
 
     /// Encodes to memory in the format of `suffix` (".png", ".jpg"), for tests and payloads.

@@ -115,7 +115,7 @@ public struct FilterBank: Sendable {
                             let halfTrace = (a + c) * 0.5
                             let d = ((a - c) * (a - c) * 0.25 + b * b).squareRoot()
                             let l1 = halfTrace + d, l2 = max(halfTrace - d, 0)
-                            var angle = 0.5 * atan2f(2 * b, a - c) / Float.pi
+                            var angle = 0.5 * FilterBank.fastAtan2(2 * b, a - c) / Float.pi
                             if angle < 0 { angle += 1 }
                             let s1 = l1.squareRoot(), s2 = l2.squareRoot()
                             let coherence: Float = s1 + s2 > 1e-12 ? (s1 - s2) / (s1 + s2) : 0
@@ -131,6 +131,21 @@ public struct FilterBank: Sendable {
             }
         }
         return out
+    }
+
+    /// atan2 to about 1e-5 rad (a minimax polynomial for atan on [0, 1] and octant folding),
+    /// three times faster than libm's. The angle buckets are π/24 wide, so it picks another
+    /// bucket than train.py's numpy arctan2 only within 1e-5 rad of a boundary.
+    @inline(__always)
+    static func fastAtan2(_ y: Float, _ x: Float) -> Float {
+        let ax = abs(x), ay = abs(y)
+        let big = max(ax, ay), small = min(ax, ay)
+        if big == 0 { return 0 }
+        let t = small / big, t2 = t * t
+        var r = t * (0.99997726 + t2 * (-0.33262347 + t2 * (0.19354346 + t2 * (-0.11643287 + t2 * (0.05265332 + t2 * -0.01172120)))))
+        if ay > ax { r = Float.pi / 2 - r }
+        if x < 0 { r = Float.pi - r }
+        return y < 0 ? -r : r
     }
 
     /// Predicts the high-resolution luma of low-resolution rows `rows`: for each row, `width`

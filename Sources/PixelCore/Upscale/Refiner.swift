@@ -18,8 +18,13 @@ public struct Refiner: Sendable {
     struct Layer: Sendable {
         let inputs: Int
         let outputs: Int
-        /// Floats per pixel of the input (inputs padded with zeros) and of the output.
-        let inputLanes: Int
+        /// The input's floats per pixel are `simdInputs` (read by an unrolled loop) plus
+        /// `extraInputs` (a short plain loop): the first layer's 1 + scale² inputs are packed
+        /// (phases first, luma last), the others take the previous layer's padded lanes.
+        let simdInputs: Int
+        let extraInputs: Int
+        var inputStride: Int { simdInputs + extraInputs }
+        /// Floats per pixel of the output (outputs padded with zeros).
         let lanes: Int
         let weights: [Float]
         let bias: [Float]
@@ -35,19 +40,29 @@ public struct Refiner: Sendable {
         self.scale = scale; self.channels = channels
         var layers: [Layer] = []
         for (l, shape) in shapes.enumerated() {
-            let lanes = Refiner.lanes(for: shape.outputs), inputLanes = Refiner.lanes(for: shape.inputs)
-            var w = [Float](repeating: 0, count: 9 * inputLanes * lanes)
+            let lanes = Refiner.lanes(for: shape.outputs)
+            let simd: Int, extra: Int
+            if l == 0 {
+                simd = [32, 16, 8, 4].first { $0 <= shape.inputs } ?? 4
+                extra = shape.inputs - simd
+            } else {
+                simd = Refiner.lanes(for: shape.inputs); extra = 0
+            }
+            let stride = simd + extra
+            // PyTorch's first layer reads (luma, phases...); here the luma comes last.
+            func slot(_ i: Int) -> Int { l == 0 ? (i == 0 ? shape.inputs - 1 : i - 1) : i }
+            var w = [Float](repeating: 0, count: 9 * stride * lanes)
             for o in 0..<shape.outputs {
                 for i in 0..<shape.inputs {
                     for k in 0..<9 {
-                        w[(k * inputLanes + i) * lanes + o] = torchWeights[l][(o * shape.inputs + i) * 9 + k]
+                        w[(k * stride + slot(i)) * lanes + o] = torchWeights[l][(o * shape.inputs + i) * 9 + k]
                     }
                 }
             }
             var b = [Float](repeating: 0, count: lanes)
             for o in 0..<shape.outputs { b[o] = biases[l][o] }
-            layers.append(Layer(inputs: shape.inputs, outputs: shape.outputs, inputLanes: inputLanes, lanes: lanes,
-                                weights: w, bias: b))
+            layers.append(Layer(inputs: shape.inputs, outputs: shape.outputs, simdInputs: simd, extraInputs: extra,
+                                lanes: lanes, weights: w, bias: b))
         }
         self.layers = layers
     }
@@ -67,20 +82,19 @@ public struct Refiner: Sendable {
         // Layer input: the detail of every phase (prediction minus luma), for the halo rows.
         var available = predictionRows
         let first = layers[0]
-        var input = [Float](repeating: 0, count: available.count * width * first.inputLanes)
+        let stride0 = first.inputStride
+        var input = [Float](repeating: 0, count: available.count * width * stride0)
         input.withUnsafeMutableBufferPointer { ip in
             let input = ip.baseAddress!
             for (j, y) in available.enumerated() {
                 for x in 0..<width {
-                    let l = luma[y * width + x]
                     let src = prediction + (j * width + x) * predictionLanes
-                    let dst = input + (j * width + x) * first.inputLanes
-                    dst[0] = l - 0.5
-                    for p in 0..<phases { dst[1 + p] = src[p] - 0.5 }
+                    let dst = input + (j * width + x) * stride0
+                    for p in 0..<phases { dst[p] = src[p] - 0.5 }
+                    dst[phases] = luma[y * width + x] - 0.5
                 }
             }
         }
-        var inputStride = first.inputLanes
         for (index, layer) in layers.enumerated() {
             let last = index == layers.count - 1
             // Rows this layer can compute: one fewer on each side that is not an image edge.
@@ -91,21 +105,20 @@ public struct Refiner: Sendable {
             input.withUnsafeBufferPointer { ip in
                 output.withUnsafeMutableBufferPointer { op in
                     layer.weights.withUnsafeBufferPointer { wp in
-                        let args = ConvArguments(input: ip.baseAddress!, inputStride: inputStride, available: available,
+                        let args = ConvArguments(input: ip.baseAddress!, extraInputs: layer.extraInputs, available: available,
                                                  height: height, width: width, weights: UnsafeRawPointer(wp.baseAddress!),
                                                  bias: layer.bias, relu: !last,
                                                  rows: outRows, output: op.baseAddress!)
                         switch layer.lanes {
-                        case 4: Refiner.conv3x3(SIMD4<Float>.self, inputLanes: layer.inputLanes, args)
-                        case 8: Refiner.conv3x3(SIMD8<Float>.self, inputLanes: layer.inputLanes, args)
-                        case 16: Refiner.conv3x3(SIMD16<Float>.self, inputLanes: layer.inputLanes, args)
-                        default: Refiner.conv3x3(SIMD32<Float>.self, inputLanes: layer.inputLanes, args)
+                        case 4: Refiner.conv3x3(SIMD4<Float>.self, simdInputs: layer.simdInputs, args)
+                        case 8: Refiner.conv3x3(SIMD8<Float>.self, simdInputs: layer.simdInputs, args)
+                        case 16: Refiner.conv3x3(SIMD16<Float>.self, simdInputs: layer.simdInputs, args)
+                        default: Refiner.conv3x3(SIMD32<Float>.self, simdInputs: layer.simdInputs, args)
                         }
                     }
                 }
             }
             input = output
-            inputStride = layer.lanes
             available = outRows
         }
         return input
@@ -113,7 +126,7 @@ public struct Refiner: Sendable {
 
     struct ConvArguments {
         let input: UnsafePointer<Float>
-        let inputStride: Int
+        let extraInputs: Int
         /// The image rows `input` holds, in order.
         let available: Range<Int>
         let height: Int
@@ -127,8 +140,8 @@ public struct Refiner: Sendable {
 
     /// Picks the input vector width, so that the loop over inputs is unrolled.
     @inline(__always)
-    static func conv3x3<Out: SIMD>(_: Out.Type, inputLanes: Int, _ a: ConvArguments) where Out.Scalar == Float {
-        switch inputLanes {
+    static func conv3x3<Out: SIMD>(_: Out.Type, simdInputs: Int, _ a: ConvArguments) where Out.Scalar == Float {
+        switch simdInputs {
         case 4: conv3x3(SIMD4<Float>.self, Out.self, a)
         case 8: conv3x3(SIMD8<Float>.self, Out.self, a)
         case 16: conv3x3(SIMD16<Float>.self, Out.self, a)
@@ -146,8 +159,7 @@ public struct Refiner: Sendable {
         let vs = MemoryLayout<Out>.stride
         var bias = Out()
         for i in 0..<Out.scalarCount { bias[i] = a.bias[i] }
-        let w = a.width, stride = In.scalarCount
-        precondition(stride == a.inputStride)
+        let w = a.width, simd = In.scalarCount, extra = a.extraInputs, stride = simd + extra
         let outRaw = UnsafeMutableRawPointer(a.output)
         let weights = a.weights.assumingMemoryBound(to: Out.self)
         let input = a.input
@@ -174,8 +186,12 @@ public struct Refiner: Sendable {
                     let v1 = load(row + (kx == 0 ? c.1 : kx == 1 ? c.2 : c.3))
                     let v2 = load(row + (kx == 0 ? c.2 : kx == 1 ? c.3 : c.4))
                     let v3 = load(row + (kx == 0 ? c.3 : kx == 1 ? c.4 : c.5))
-                    let wk = weights + k * In.scalarCount
-                    for i in 0..<stride {
+                    let wk = weights + k * stride
+                    for i in 0..<simd {
+                        let wv = wk[i]
+                        acc0 += wv * v0[i]; acc1 += wv * v1[i]; acc2 += wv * v2[i]; acc3 += wv * v3[i]
+                    }
+                    for i in simd..<(simd + extra) {
                         let wv = wk[i]
                         acc0 += wv * v0[i]; acc1 += wv * v1[i]; acc2 += wv * v2[i]; acc3 += wv * v3[i]
                     }

@@ -1,9 +1,11 @@
 import Foundation
 import StetSupport
 
-/// Enlarges an image: by the learned filter bank (`FilterBank`) on luma, or by Lanczos-3.
+/// Enlarges an image: by the learned filter bank (`FilterBank`) and refiner (`Refiner`) on
+/// luma, or by Lanczos-3.
 ///
-/// The learned path: luma Y = 0.299 R + 0.587 G + 0.114 B is predicted by the filter bank;
+/// The learned path: luma Y = 0.299 R + 0.587 G + 0.114 B is predicted by the filter bank,
+/// then corrected by the small convolutional refiner bundled for that scale (if any);
 /// every band (colour and alpha) is enlarged with the cubic kernel, and the colour bands get
 /// the difference between the predicted luma and the cubic luma added, which is the same as
 /// converting to YCbCr, enlarging Cb and Cr with the cubic kernel and converting back. Alpha
@@ -16,7 +18,8 @@ import StetSupport
 /// - `auto` beyond 4× or not enlarging: Lanczos-3. `learned` there is a usage error.
 ///
 /// Output rows are made in bands, in parallel, and rounded into the output samples as each
-/// band is done; a band's working memory is a few rows. Memory is the output samples (and
+/// band is done; a band's working memory is at most 256 output rows (32 without a refiner,
+/// whose context rows around each band are computed twice, so its bands are taller). Memory is the output samples (and
 /// libvips' copy of them) plus a few planes the size of the input, whatever the scale. A
 /// non-integer scale adds one float copy of the intermediate image it resizes.
 public struct Upscale: Sendable {
@@ -97,7 +100,7 @@ public struct Upscale: Sendable {
             // Straight to output samples, band by band: no full-size float copy. Bands are
             // taller with a refiner, whose context rows around each band are computed twice.
             return try source.image(width: pass.outWidth, height: pass.outHeight, granularity: k,
-                                    maximumRows: refiner == nil ? 32 : 128) { rows, dst in
+                                    maximumRows: refiner == nil ? 32 : 256) { rows, dst in
                 pass.render(lowResRows: (rows.lowerBound / k)..<(rows.upperBound / k), into: dst)
             }
         }
@@ -134,13 +137,21 @@ struct PixelBuffer: @unchecked Sendable {
         let bytes = try img.pixels()
         let count = width * height * channels
         var values = [Float](repeating: 0, count: count)
-        if sixteenBit {
-            bytes.withUnsafeBytes { raw in
-                let p = raw.bindMemory(to: UInt16.self)
-                for i in 0..<count { values[i] = Float(p[i]) * (1 / 65535) }
+        let sixteen = sixteenBit, rowSamples = width * channels, rowCount = height
+        bytes.withUnsafeBytes { raw in
+            values.withUnsafeMutableBufferPointer { vb in
+                let v = SendablePointer(vb.baseAddress!)
+                parallelRows(rowCount, maximumBand: 128) { rows in
+                    let range = (rows.lowerBound * rowSamples)..<(rows.upperBound * rowSamples)
+                    if sixteen {
+                        let p = raw.bindMemory(to: UInt16.self)
+                        for i in range { v.p[i] = Float(p[i]) * (1 / 65535) }
+                    } else {
+                        let p = raw.bindMemory(to: UInt8.self)
+                        for i in range { v.p[i] = Float(p[i]) * (1 / 255) }
+                    }
+                }
             }
-        } else {
-            for i in 0..<count { values[i] = Float(bytes[i]) * (1 / 255) }
         }
         data = values
     }
@@ -208,36 +219,38 @@ final class LearnedPass: @unchecked Sendable {
     static let clampRadius = 2
     static let clampMargin: Float = 0.02
 
-    /// Minimum and maximum over the (2r+1)² window, edges replicated, minus/plus the margin.
+    /// Minimum and maximum over the 5×5 window (`clampRadius` 2), edges replicated, minus/plus
+    /// the margin: a horizontal then a vertical pass of five-sample minima and maxima.
     static func localRange(_ luma: [Float], width w: Int, height h: Int) -> ([Float], [Float]) {
-        let r = clampRadius
+        precondition(clampRadius == 2)
         var hmin = [Float](repeating: 0, count: w * h), hmax = hmin
+        var low = hmin, high = hmin
         luma.withUnsafeBufferPointer { lp in hmin.withUnsafeMutableBufferPointer { mnb in hmax.withUnsafeMutableBufferPointer { mxb in
-            let mn = SendablePointer(mnb.baseAddress!), mx = SendablePointer(mxb.baseAddress!)
-            parallelRows(h) { rows in
+            let mn = SendablePointer(mnb.baseAddress!), mx = SendablePointer(mxb.baseAddress!), src = lp.baseAddress!
+            parallelRows(h, maximumBand: 128) { rows in
                 for y in rows {
+                    let row = src + y * w, a = mn.p + y * w, b = mx.p + y * w
                     for x in 0..<w {
-                        var lo = Float.infinity, hi = -Float.infinity
-                        for k in max(x - r, 0)...min(x + r, w - 1) {
-                            let v = lp[y * w + k]; lo = min(lo, v); hi = max(hi, v)
-                        }
-                        mn.p[y * w + x] = lo; mx.p[y * w + x] = hi
+                        let x0 = max(x - 2, 0), x1 = max(x - 1, 0), x3 = min(x + 1, w - 1), x4 = min(x + 2, w - 1)
+                        a[x] = min(min(min(row[x0], row[x1]), min(row[x], row[x3])), row[x4])
+                        b[x] = max(max(max(row[x0], row[x1]), max(row[x], row[x3])), row[x4])
                     }
                 }
             }
         }}}
-        var low = hmin, high = hmax
         hmin.withUnsafeBufferPointer { mnp in hmax.withUnsafeBufferPointer { mxp in
           low.withUnsafeMutableBufferPointer { lob in high.withUnsafeMutableBufferPointer { hib in
             let lo0 = SendablePointer(lob.baseAddress!), hi0 = SendablePointer(hib.baseAddress!)
-            parallelRows(h) { rows in
+            let mn = mnp.baseAddress!, mx = mxp.baseAddress!, margin = clampMargin
+            parallelRows(h, maximumBand: 128) { rows in
                 for y in rows {
+                    let r = [max(y - 2, 0), max(y - 1, 0), y, min(y + 1, h - 1), min(y + 2, h - 1)].map { $0 * w }
+                    let n0 = mn + r[0], n1 = mn + r[1], n2 = mn + r[2], n3 = mn + r[3], n4 = mn + r[4]
+                    let m0 = mx + r[0], m1 = mx + r[1], m2 = mx + r[2], m3 = mx + r[3], m4 = mx + r[4]
+                    let lo = lo0.p + y * w, hi = hi0.p + y * w
                     for x in 0..<w {
-                        var lo = Float.infinity, hi = -Float.infinity
-                        for k in max(y - r, 0)...min(y + r, h - 1) {
-                            lo = min(lo, mnp[k * w + x]); hi = max(hi, mxp[k * w + x])
-                        }
-                        lo0.p[y * w + x] = lo - clampMargin; hi0.p[y * w + x] = hi + clampMargin
+                        lo[x] = min(min(min(n0[x], n1[x]), min(n2[x], n3[x])), n4[x]) - margin
+                        hi[x] = max(max(max(m0[x], m1[x]), max(m2[x], m3[x])), m4[x]) + margin
                     }
                 }
             }
@@ -250,20 +263,32 @@ final class LearnedPass: @unchecked Sendable {
         self.source = source; self.bank = bank; self.refiner = refiner; scale = bank.scale
         let w = source.width, h = source.height, ch = source.channels
         var luma = [Float](repeating: 0, count: w * h)
+        let colour = source.colourChannels >= 3
         source.data.withUnsafeBufferPointer { s in
-            if source.colourChannels >= 3 {
-                for i in 0..<(w * h) { luma[i] = 0.299 * s[i * ch] + 0.587 * s[i * ch + 1] + 0.114 * s[i * ch + 2] }
-            } else {
-                for i in 0..<(w * h) { luma[i] = s[i * ch] }
+            luma.withUnsafeMutableBufferPointer { lb in
+                let l = SendablePointer(lb.baseAddress!), src = s.baseAddress!
+                parallelRows(h, maximumBand: 128) { rows in
+                    for i in (rows.lowerBound * w)..<(rows.upperBound * w) {
+                        let p = src + i * ch
+                        l.p[i] = colour ? 0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2] : p[0]
+                    }
+                }
             }
         }
         let r = bank.taps / 2
-        paddedWidth = w + 2 * r
-        var padded = [Float](repeating: 0, count: paddedWidth * (h + 2 * r))
-        for py in 0..<(h + 2 * r) {
-            let y = min(max(py - r, 0), h - 1)
-            for px in 0..<paddedWidth {
-                padded[py * paddedWidth + px] = luma[y * w + min(max(px - r, 0), w - 1)]
+        let pw = w + 2 * r
+        paddedWidth = pw
+        var padded = [Float](repeating: 0, count: pw * (h + 2 * r))
+        luma.withUnsafeBufferPointer { lb in
+            padded.withUnsafeMutableBufferPointer { pb in
+                let dst = SendablePointer(pb.baseAddress!), src = lb.baseAddress!
+                parallelRows(h + 2 * r, maximumBand: 128) { rows in
+                    for py in rows {
+                        let row = src + min(max(py - r, 0), h - 1) * w, out = dst.p + py * pw
+                        for px in 0..<r { out[px] = row[0]; out[r + w + px] = row[w - 1] }
+                        (out + r).update(from: row, count: w)
+                    }
+                }
             }
         }
         lumaPadded = padded

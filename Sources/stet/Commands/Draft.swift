@@ -71,7 +71,7 @@ struct Draft: ParsableCommand {
         let progress = ProgressBar(total: images.count)
         let next = AtomicCounter()
         let loadOptions = input.loadOptions
-        let quality = output.quality, strip = !output.keepMetadata, size = self.size
+        let quality = output.quality, compression = output.pngCompression, strip = !output.keepMetadata, size = self.size
         let wantHash = manifest != nil || !ledgerOptions.loggingDisabled
         DispatchQueue.concurrentPerform(iterations: max(workers, 1)) { _ in
             while true {
@@ -82,7 +82,7 @@ struct Draft: ParsableCommand {
                     try SafeOutput.refuseOverwritingInputs(output: target, inputs: images)
                     let thumb = try Thumbnail(source, width: size, height: size, size: .down,
                                               options: loadOptions).runWithSource()
-                    try thumb.image.save(target, quality: quality, strip: strip,
+                    try thumb.image.save(target, quality: quality, compression: compression, strip: strip,
                                          limitPixels: loadOptions.limitPixels)
                     let src = wantHash
                         ? try FileRecord.of(source, width: thumb.sourceWidth, height: thumb.sourceHeight)

@@ -91,7 +91,7 @@ struct Grid: ParsableCommand {
             }
         }
         let joined = try sheet.assemble(cells.map { $0.0 })
-        try joined.save(output, quality: encoding.quality, strip: !encoding.keepMetadata,
+        try joined.save(output, quality: encoding.quality, compression: encoding.pngCompression, strip: !encoding.keepMetadata,
                         limitPixels: input.limitPixels)
 
         var records: [GridMap.Cell] = []

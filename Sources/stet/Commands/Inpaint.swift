@@ -34,6 +34,7 @@ struct InpaintCommand: ParsableCommand {
     var outputPath: String
 
     @OptionGroup var input: InputOptions
+    @OptionGroup var output: OutputOptions
     @OptionGroup var ledgerOptions: LedgerOptions
 
     func validate() throws {
@@ -53,7 +54,8 @@ struct InpaintCommand: ParsableCommand {
         let holes = try Mask.load(mask, options: input.loadOptions)
         let job = Inpaint(method: Inpaint.Method(rawValue: method) ?? .auto)
         let (result, report) = try job.run(source, mask: holes, maskPath: mask, imagePath: image)
-        try result.image().save(outputPath, limitPixels: input.limitPixels)
+        try result.image().save(outputPath, compression: output.pngCompression, strip: !output.keepMetadata,
+                                limitPixels: input.limitPixels)
 
         var usage = Usage(operation: "inpaint")
         usage.parameters = ["method": method, "filled": "\(report.filledPixels)", "regions": "\(report.regions)",

@@ -43,6 +43,7 @@ struct PatchCommand: ParsableCommand {
     var outputPath: String
 
     @OptionGroup var input: InputOptions
+    @OptionGroup var output: OutputOptions
     @OptionGroup var ledgerOptions: LedgerOptions
 
     func validate() throws {
@@ -93,7 +94,8 @@ struct PatchCommand: ParsableCommand {
         let job = PatchBack(feather: feather, matchColour: matchColor)
         let (result, report) = try job.run(base: baseRaster, edited: editedRaster, box: box, mask: frameMask,
                                            basePath: base, editedPath: edited, maskPath: maskPath)
-        try result.image().save(outputPath, limitPixels: input.limitPixels)
+        try result.image().save(outputPath, compression: output.pngCompression, strip: !output.keepMetadata,
+                                limitPixels: input.limitPixels)
 
         var usage = Usage(operation: "patch")
         usage.parameters = ["feather": "\(feather)", "match-color": matchColor ? "yes" : "no",

@@ -198,7 +198,8 @@ struct Reframe: ParsableCommand {
     /// and copied.
     private func render(_ decision: ReframePlan, from source: SourcePyramid, into batch: OutputBatch,
                         folder: String) throws {
-        let quality = output.quality, strip = !output.keepMetadata, limit = input.loadOptions.limitPixels
+        let quality = output.quality, compression = output.pngCompression, strip = !output.keepMetadata
+        let limit = input.loadOptions.limitPixels
         let padFill = try PadFill.parse(fill)
         func path(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
         var jobs: [(tmp: String, make: @Sendable () throws -> Image)] = []
@@ -245,7 +246,8 @@ struct Reframe: ParsableCommand {
                 let i = next.increment()
                 guard i < todo.count else { break }
                 do {
-                    try todo[i].make().save(todo[i].tmp, quality: quality, strip: strip, limitPixels: limit)
+                    try todo[i].make().save(todo[i].tmp, quality: quality, compression: compression, strip: strip,
+                                                            limitPixels: limit)
                 } catch {
                     failures[i] = error
                 }

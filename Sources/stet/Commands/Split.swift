@@ -82,7 +82,8 @@ struct Split: ParsableCommand {
             let path = (dir as NSString).appendingPathComponent("\(base)-\(i + 1).\(format)")
             try SafeOutput.refuseOverwritingInputs(output: path, inputs: [grid] + (map.map { [$0] } ?? []))
             let cell = try image.cropped(x: r.x, y: r.y, width: r.width, height: r.height)
-            try cell.save(path, quality: output.quality, strip: !output.keepMetadata, limitPixels: input.limitPixels)
+            try cell.save(path, quality: output.quality, compression: output.pngCompression, strip: !output.keepMetadata,
+                          limitPixels: input.limitPixels)
             outputs.append(try ledgerOptions.fileRecord(path, width: r.width, height: r.height))
             Console.out("\(i + 1)\t\(r.x),\(r.y)\t\(r.width)x\(r.height)\t\(path)")
         }

@@ -87,7 +87,7 @@ struct UpscaleCommand: ParsableCommand {
         var result: Image
         do { result = try job.run(source) } catch let e as StetError { throw e.naming(image) }
         if sharpen > 0 { result = try result.sharpened(sigma: 1, m2: sharpen) }
-        try result.save(outputPath, quality: output.quality, strip: !output.keepMetadata,
+        try result.save(outputPath, quality: output.quality, compression: output.pngCompression, strip: !output.keepMetadata,
                         limitPixels: input.limitPixels)
 
         let planText: String
