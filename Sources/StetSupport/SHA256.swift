@@ -77,8 +77,8 @@ public struct SHA256: Sendable {
                     | UInt32(block[i * 4 + 2]) << 8 | UInt32(block[i * 4 + 3])
             }
             for i in 16..<64 {
-                let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
-                let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10)
+                let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] &>> 3)
+                let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] &>> 10)
                 w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
             }
             var (a, b, c, d, e, f, g, h) = state
@@ -98,7 +98,9 @@ public struct SHA256: Sendable {
         }
     }
 
-    @inline(__always) private func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
+    // Masking shifts: Swift's smart shifts check the amount at run time, which roughly halves
+    // the speed of this loop.
+    @inline(__always) private func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x &>> n) | (x &<< (32 &- n)) }
 
     /// Hex digest of a byte sequence.
     public static func hex<D: DataProtocol>(of data: D) -> String {

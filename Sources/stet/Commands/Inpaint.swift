@@ -45,7 +45,7 @@ struct InpaintCommand: ParsableCommand {
     }
 
     func run() throws {
-        try ledgerOptions.recordingFailure(of: "inpaint") { try inpaint(clock: $0) }
+        try ledgerOptions.recordingFailure(of: "inpaint", inputs: [image, mask]) { try inpaint(clock: $0) }
     }
 
     private func inpaint(clock: CommandClock) throws {

@@ -109,7 +109,7 @@ struct MaskCommand: ParsableCommand {
     }
 
     func run() throws {
-        try ledgerOptions.recordingFailure(of: "mask") { try make(clock: $0) }
+        try ledgerOptions.recordingFailure(of: "mask", inputs: [image]) { try make(clock: $0) }
     }
 
     private func sidecar(_ suffix: String) -> String {

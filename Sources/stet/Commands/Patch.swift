@@ -57,7 +57,7 @@ struct PatchCommand: ParsableCommand {
     }
 
     func run() throws {
-        try ledgerOptions.recordingFailure(of: "patch") { try patch(clock: $0) }
+        try ledgerOptions.recordingFailure(of: "patch", inputs: [base, edited]) { try patch(clock: $0) }
     }
 
     private func patch(clock: CommandClock) throws {

@@ -94,7 +94,7 @@ struct Reframe: ParsableCommand {
 
     func run() throws {
         if list { return printList() }
-        try ledgerOptions.recordingFailure(of: "reframe") { try reframe(clock: $0) }
+        try ledgerOptions.recordingFailure(of: "reframe", inputs: image.map { [$0] } ?? []) { try reframe(clock: $0) }
     }
 
     private func reframe(clock: CommandClock) throws {

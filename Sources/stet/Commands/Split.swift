@@ -51,7 +51,7 @@ struct Split: ParsableCommand {
     }
 
     func run() throws {
-        try ledgerOptions.recordingFailure(of: "split") { try cut(clock: $0) }
+        try ledgerOptions.recordingFailure(of: "split", inputs: [grid]) { try cut(clock: $0) }
     }
 
     private func cut(clock: CommandClock) throws {

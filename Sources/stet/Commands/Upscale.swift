@@ -70,7 +70,7 @@ struct UpscaleCommand: ParsableCommand {
     }
 
     func run() throws {
-        try ledgerOptions.recordingFailure(of: "upscale") { try upscale(clock: $0) }
+        try ledgerOptions.recordingFailure(of: "upscale", inputs: [image]) { try upscale(clock: $0) }
     }
 
     private func upscale(clock: CommandClock) throws {

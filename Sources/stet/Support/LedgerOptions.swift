@@ -131,12 +131,15 @@ extension LedgerOptions {
         guard !loggingDisabled else {
             return FileRecord(path: path, sha256: "", bytes: fileSize(path), width: width, height: height)
         }
-        return try FileRecord.of(path, width: width, height: height)
+        return FileRecord(path: path, sha256: try InputHashes.shared.digest(path), bytes: fileSize(path),
+                          width: width, height: height)
     }
 
     /// Runs a command's work with a fresh clock, and records a failure entry if the work throws.
-    func recordingFailure(of operation: String, _ work: (CommandClock) throws -> Void) throws {
+    /// When the use will be recorded, `inputs` start hashing in the background meanwhile.
+    func recordingFailure(of operation: String, inputs: [String] = [], _ work: (CommandClock) throws -> Void) throws {
         let clock = CommandClock()
+        if !loggingDisabled { InputHashes.shared.start(inputs) }
         do {
             try work(clock)
         } catch {
