@@ -25,6 +25,7 @@ run mask $F/inpaint/scene.png --ellipse 300.5,80.5,13,10 --strokes $F/inpaint/sc
 run inpaint $F/inpaint/scene.png --mask $OUT/defects.png -o $OUT/scene-fixed.png
 run mask $F/inpaint/scene.png --rect 66,186,79,59 --grow 2 --for stability --region -o $OUT/sign.png
 run mask $F/inpaint/scene.png --ellipse 300.5,80.5,13,10 --region -o $OUT/blob.png
+run mask $F/inpaint/scene.png --rect 66,186,79,59 --for openai --region -o $OUT/sign-openai.png
 run inpaint $OUT/blob.image.png --mask $OUT/blob.png -o $OUT/blob-edited.png
 run patch $F/inpaint/scene.png --with $OUT/blob-edited.png --region $OUT/blob.region.json --feather 2 --match-color -o $OUT/scene-patched.png
 # DEMO-MORE (other commands join here)
