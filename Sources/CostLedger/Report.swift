@@ -192,20 +192,12 @@ extension Ledger {
     /// Runs each job in its own read (so on its own reader connection, at the same time as the
     /// others) and returns, in order, the last entry id each one saw with its result.
     func concurrentReads<T: Sendable>(_ jobs: [@Sendable (Database) throws -> T]) throws -> [(Int64, T)] {
-        let slots = ResultSlots<(Int64, T)>(jobs.count)
+        let slots = ResultSlots<Result<(Int64, T), Error>>(count: jobs.count)
         let pool = self.pool
         DispatchQueue.concurrentPerform(iterations: jobs.count) { i in
-            let result = Result { try pool.read { db in (try Ledger.lastEntry(db), try jobs[i](db)) } }
-            slots.lock.lock(); slots.results[i] = result; slots.lock.unlock()
+            slots[i] = Result { try pool.read { db in (try Ledger.lastEntry(db), try jobs[i](db)) } }
         }
-        return try slots.results.map { try $0!.get() }
-    }
-
-    /// Results filled in from several threads, under a lock.
-    final class ResultSlots<T>: @unchecked Sendable {
-        let lock = NSLock()
-        var results: [Result<T, Error>?]
-        init(_ n: Int) { results = Array(repeating: nil, count: n) }
+        return try slots.values.map { try $0!.get() }
     }
 
     static func lastEntry(_ db: Database) throws -> Int64 {

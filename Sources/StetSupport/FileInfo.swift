@@ -13,9 +13,10 @@ public struct FileRecord: Codable, Equatable, Sendable {
     }
 
     /// Hashes and sizes the file at `path`.
-    public static func of(_ path: String, width: Int? = nil, height: Int? = nil) throws -> FileRecord {
+    /// The record of a file; `sha256` is its digest when the caller already has it.
+    public static func of(_ path: String, width: Int? = nil, height: Int? = nil, sha256: String? = nil) throws -> FileRecord {
         let bytes = fileSize(path)
-        return FileRecord(path: path, sha256: try SHA256.hex(ofFile: path), bytes: bytes, width: width, height: height)
+        return FileRecord(path: path, sha256: try sha256 ?? SHA256.hex(ofFile: path), bytes: bytes, width: width, height: height)
     }
 }
 

@@ -90,6 +90,26 @@ final class LoadTests: XCTestCase {
         }
     }
 
+    /// The PNG zlib level changes the file, never the pixels: a 256×256 gradient stored at
+    /// level 0 is the raw 196,608 bytes plus headers; level 9 is smaller (measured 139,554).
+    func testPNGCompressionLevel() throws {
+        var bytes = [UInt8](repeating: 0, count: 256 * 256 * 3)
+        for i in 0..<(256 * 256) { bytes[i * 3] = UInt8(i % 256); bytes[i * 3 + 1] = UInt8(i / 256); bytes[i * 3 + 2] = 90 }
+        let image = try Image.fromPixels(bytes, width: 256, height: 256, bands: 3).copyInterpretation(.srgb)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("stet-png-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var sizes: [Int] = []
+        for level in [0, 9] {
+            let path = dir.appendingPathComponent("l\(level).png").path
+            try image.save(path, compression: level)
+            XCTAssertEqual(try Image.decode(path).pixels(), bytes, "level \(level)")
+            sizes.append(try Data(contentsOf: URL(fileURLWithPath: path)).count)
+        }
+        XCTAssertGreaterThan(sizes[0], 256 * 256 * 3, "\(sizes)")
+        XCTAssertLessThan(sizes[1] * 5, sizes[0] * 4, "\(sizes)")
+    }
+
     func testSaveIsAtomicAndStripsMetadata() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("save-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

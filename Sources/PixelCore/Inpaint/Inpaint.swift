@@ -78,13 +78,7 @@ public struct Inpaint: Sendable {
         let groups = Inpaint.groups(mask: mask, margin: { self.margin(for: $0, area: $1) })
 
         // Fill every box independently (boxes are disjoint), in parallel.
-        final class Results: @unchecked Sendable {
-            var domains: [FillDomain?]
-            var usedTexture: [Bool]
-            init(_ n: Int) { domains = Array(repeating: nil, count: n); usedTexture = Array(repeating: false, count: n) }
-        }
-        let results = Results(groups.count)
-        let lock = NSLock()
+        let results = ResultSlots<(domain: FillDomain, texture: Bool)>(count: groups.count)
         let selfCopy = self
         DispatchQueue.concurrentPerform(iterations: groups.count) { g in
             let box = groups[g]
@@ -115,14 +109,15 @@ public struct Inpaint: Sendable {
                     domain = smooth
                 }
             }
-            lock.lock(); results.domains[g] = domain; results.usedTexture[g] = texture; lock.unlock()
+            results[g] = (domain, texture)
         }
 
         var out = image
         let b = image.bands, colour = image.colourBands
         var processed = 0
+        let filled = results.values
         for (g, box) in groups.enumerated() {
-            guard let domain = results.domains[g] else { continue }
+            guard let domain = filled[g]?.domain else { continue }
             processed += box.width * box.height
             for y in 0..<box.height {
                 for x in 0..<box.width {
@@ -137,7 +132,7 @@ public struct Inpaint: Sendable {
             }
         }
         let changed = try Inpaint.verify(original: image, result: out, mask: mask, imagePath: imagePath)
-        let textureCount = results.usedTexture.filter { $0 }.count
+        let textureCount = filled.filter { $0?.texture == true }.count
         return (out, Report(filledPixels: mask.editedPixelCount, changedPixels: changed, regions: groups.count,
                             processedPixels: processed, fastRegions: groups.count - textureCount,
                             textureRegions: textureCount, seconds: Date().timeIntervalSince(start)))

@@ -75,9 +75,10 @@ public struct FilterBank: Sendable {
                             let gy = (down[x] - up[x]) * 0.5
                             pxx[x] = gx * gx; pxy[x] = gx * gy; pyy[x] = gy * gy
                         }
-                        for p in [pxx, pxy, pyy] {
+                        func replicateEdges(_ p: UnsafeMutablePointer<Float>) {
                             p[-2] = p[0]; p[-1] = p[0]; p[width] = p[width - 1]; p[width + 1] = p[width - 1]
                         }
+                        replicateEdges(pxx); replicateEdges(pxy); replicateEdges(pyy)
                         let a = out.p + y * width, b = a + n, c = b + n
                         for x in 0..<width {
                             a[x] = k0 * (pxx[x - 2] + pxx[x + 2]) + k1 * (pxx[x - 1] + pxx[x + 1]) + k2 * pxx[x]
@@ -97,34 +98,36 @@ public struct FilterBank: Sendable {
             planes.withUnsafeBufferPointer { pp in
                 let base = pp.baseAddress!
                 parallelRows(height) { rows in
-                    var sa = [Float](repeating: 0, count: width), sb = sa, sc = sa
-                    for y in rows {
-                        let r = (-2...2).map { min(max(y + $0, 0), height - 1) * width }
-                        for (plane, dst) in [(0, 0), (1, 1), (2, 2)] {
-                            let p = base + plane * n
-                            let r0 = p + r[0], r1 = p + r[1], r2 = p + r[2], r3 = p + r[3], r4 = p + r[4]
-                            switch dst {
-                            case 0: for x in 0..<width { sa[x] = k0 * (r0[x] + r4[x]) + k1 * (r1[x] + r3[x]) + k2 * r2[x] }
-                            case 1: for x in 0..<width { sb[x] = k0 * (r0[x] + r4[x]) + k1 * (r1[x] + r3[x]) + k2 * r2[x] }
-                            default: for x in 0..<width { sc[x] = k0 * (r0[x] + r4[x]) + k1 * (r1[x] + r3[x]) + k2 * r2[x] }
+                    // The three planes blurred vertically, one row at a time.
+                    var scratch = [Float](repeating: 0, count: 3 * width)
+                    scratch.withUnsafeMutableBufferPointer { spb in
+                        let sa = spb.baseAddress!, sb = sa + width, sc = sa + 2 * width
+                        for y in rows {
+                            let o0 = max(y - 2, 0) * width, o1 = max(y - 1, 0) * width, o2 = y * width
+                            let o3 = min(y + 1, height - 1) * width, o4 = min(y + 2, height - 1) * width
+                            func blur(_ plane: Int, into d: UnsafeMutablePointer<Float>) {
+                                let p = base + plane * n
+                                let r0 = p + o0, r1 = p + o1, r2 = p + o2, r3 = p + o3, r4 = p + o4
+                                for x in 0..<width { d[x] = k0 * (r0[x] + r4[x]) + k1 * (r1[x] + r3[x]) + k2 * r2[x] }
                             }
-                        }
-                        let dst = o.p + y * width
-                        for x in 0..<width {
-                            let a = sa[x], b = sb[x], c = sc[x]
-                            let halfTrace = (a + c) * 0.5
-                            let d = ((a - c) * (a - c) * 0.25 + b * b).squareRoot()
-                            let l1 = halfTrace + d, l2 = max(halfTrace - d, 0)
-                            var angle = 0.5 * FilterBank.fastAtan2(2 * b, a - c) / Float.pi
-                            if angle < 0 { angle += 1 }
-                            let s1 = l1.squareRoot(), s2 = l2.squareRoot()
-                            let coherence: Float = s1 + s2 > 1e-12 ? (s1 - s2) / (s1 + s2) : 0
-                            let ai = min(Int(angle * fAngles), angles - 1)
-                            var si = 0
-                            while si < sthr.count && s1 >= sthr[si] { si += 1 }
-                            var ci = 0
-                            while ci < cthr.count && coherence >= cthr[ci] { ci += 1 }
-                            dst[x] = UInt16((ai * strengths + si) * coherences + ci)
+                            blur(0, into: sa); blur(1, into: sb); blur(2, into: sc)
+                            let dst = o.p + y * width
+                            for x in 0..<width {
+                                let a = sa[x], b = sb[x], c = sc[x]
+                                let halfTrace = (a + c) * 0.5
+                                let d = ((a - c) * (a - c) * 0.25 + b * b).squareRoot()
+                                let l1 = halfTrace + d, l2 = max(halfTrace - d, 0)
+                                var angle = 0.5 * FilterBank.fastAtan2(2 * b, a - c) / Float.pi
+                                if angle < 0 { angle += 1 }
+                                let s1 = l1.squareRoot(), s2 = l2.squareRoot()
+                                let coherence: Float = s1 + s2 > 1e-12 ? (s1 - s2) / (s1 + s2) : 0
+                                let ai = min(Int(angle * fAngles), angles - 1)
+                                var si = 0
+                                while si < sthr.count && s1 >= sthr[si] { si += 1 }
+                                var ci = 0
+                                while ci < cthr.count && coherence >= cthr[ci] { ci += 1 }
+                                dst[x] = UInt16((ai * strengths + si) * coherences + ci)
+                            }
                         }
                     }
                 }
@@ -190,30 +193,6 @@ public struct FilterBank: Sendable {
                 outRaw.storeBytes(of: acc, toByteOffset: o * MemoryLayout<V>.stride, as: V.self)
                 o += 1
             }
-        }
-    }
-}
-
-/// A raw pointer that concurrent row bands write to, each into rows no other band touches.
-struct SendablePointer<T>: @unchecked Sendable {
-    let p: UnsafeMutablePointer<T>
-    init(_ p: UnsafeMutablePointer<T>) { self.p = p }
-}
-
-/// Runs `body` over `count` rows split into bands, in parallel: at least four bands per core,
-/// and bands of at most `maximumBand` rows, so a band's working memory stays small.
-func parallelRows(_ count: Int, minimumBand: Int = 8, maximumBand: Int = 64, _ body: (Range<Int>) -> Void) {
-    guard count > 0 else { return }
-    let cores = max(ProcessInfo.processInfo.activeProcessorCount, 1)
-    let wanted = max(cores * 4, (count + maximumBand - 1) / maximumBand)
-    let bands = max(1, min(count / max(minimumBand, 1), wanted))
-    if bands == 1 { body(0..<count); return }
-    withoutActuallyEscaping(body) { escapable in
-        // Each band writes only its own rows; the closure is shared read-only.
-        nonisolated(unsafe) let run = escapable
-        DispatchQueue.concurrentPerform(iterations: bands) { i in
-            let lo = count * i / bands, hi = count * (i + 1) / bands
-            if hi > lo { run(lo..<hi) }
         }
     }
 }

@@ -170,8 +170,7 @@ public struct Refiner: Sendable {
 
         for (j, y) in a.rows.enumerated() {
             let base = (-a.available.lowerBound) * w
-            let rowStart = [base + max(y - 1, 0) * w, base + y * w, base + min(y + 1, a.height - 1) * w]
-            let r0 = rowStart[0], r1 = rowStart[1], r2 = rowStart[2]
+            let r0 = base + max(y - 1, 0) * w, r1 = base + y * w, r2 = base + min(y + 1, a.height - 1) * w
             var x = 0
             while x < w {
                 let n = min(4, w - x)

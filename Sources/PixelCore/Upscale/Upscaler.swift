@@ -70,6 +70,12 @@ public struct Upscale: Sendable {
         throw StetError.usage("Expected an enlargement of more than 1x and at most 4x for --method learned but received \(String(format: "%.3g", scale))x; use --method lanczos")
     }
 
+    /// Whether the learned path at `scale` runs the refiner: when asked, when one is bundled for
+    /// that scale, and only after the bundled bank (the refiner was trained on its output).
+    public func refines(scale: Int) -> Bool {
+        useRefiner && weightsPath == nil && Refiner.bundledPath(scale: scale) != nil
+    }
+
     /// The path for `image` as it stands upright (EXIF orientation applied).
     public func plan(for image: Image) throws -> Plan {
         let swapped = image.orientation >= 5 && image.orientation <= 8
@@ -85,8 +91,7 @@ public struct Upscale: Sendable {
         var bank: FilterBank? = nil, refiner: Refiner? = nil
         if case .learned(let k, _) = plan {
             bank = try FilterBank.load(scale: k, path: weightsPath)
-            // The refiner was trained on the bundled bank's output, so it only follows that bank.
-            if weightsPath == nil, useRefiner { refiner = try Refiner.bundled(scale: k) }
+            if refines(scale: k) { refiner = try Refiner.bundled(scale: k) }
         }
         let source = try PixelBuffer(image)
         switch plan {
@@ -244,9 +249,10 @@ final class LearnedPass: @unchecked Sendable {
             let mn = mnp.baseAddress!, mx = mxp.baseAddress!, margin = clampMargin
             parallelRows(h, maximumBand: 128) { rows in
                 for y in rows {
-                    let r = [max(y - 2, 0), max(y - 1, 0), y, min(y + 1, h - 1), min(y + 2, h - 1)].map { $0 * w }
-                    let n0 = mn + r[0], n1 = mn + r[1], n2 = mn + r[2], n3 = mn + r[3], n4 = mn + r[4]
-                    let m0 = mx + r[0], m1 = mx + r[1], m2 = mx + r[2], m3 = mx + r[3], m4 = mx + r[4]
+                    let o0 = max(y - 2, 0) * w, o1 = max(y - 1, 0) * w, o2 = y * w
+                    let o3 = min(y + 1, h - 1) * w, o4 = min(y + 2, h - 1) * w
+                    let n0 = mn + o0, n1 = mn + o1, n2 = mn + o2, n3 = mn + o3, n4 = mn + o4
+                    let m0 = mx + o0, m1 = mx + o1, m2 = mx + o2, m3 = mx + o3, m4 = mx + o4
                     let lo = lo0.p + y * w, hi = hi0.p + y * w
                     for x in 0..<w {
                         lo[x] = min(min(min(n0[x], n1[x]), min(n2[x], n3[x])), n4[x]) - margin

@@ -34,7 +34,7 @@ struct InpaintCommand: ParsableCommand {
     var outputPath: String
 
     @OptionGroup var input: InputOptions
-    @OptionGroup var output: OutputOptions
+    @OptionGroup var output: LosslessOutputOptions
     @OptionGroup var ledgerOptions: LedgerOptions
 
     func validate() throws {

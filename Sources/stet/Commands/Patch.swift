@@ -43,7 +43,7 @@ struct PatchCommand: ParsableCommand {
     var outputPath: String
 
     @OptionGroup var input: InputOptions
-    @OptionGroup var output: OutputOptions
+    @OptionGroup var output: LosslessOutputOptions
     @OptionGroup var ledgerOptions: LedgerOptions
 
     func validate() throws {

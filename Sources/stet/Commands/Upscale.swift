@@ -9,7 +9,7 @@ struct UpscaleCommand: ParsableCommand {
         commandName: "upscale",
         abstract: "Enlarge an image 2-4x with a learned filter bank and a small refining network (measurably better than Lanczos), or with Lanczos-3.",
         discussion: """
-        --method auto (the default) uses the learned filter bank for enlargements above 1x up to 4x: \
+        --method auto (the default) uses the learned path for enlargements above 1x up to 4x: \
         at an exact 2x, 3x or 4x directly, otherwise at the next whole scale then Lanczos-3 down to \
         the exact size. Beyond 4x, auto uses Lanczos-3. The learned path is an edge-adaptive filter \
         bank on luma followed by a small convolutional refiner (--no-refiner: the bank alone, \
@@ -94,8 +94,7 @@ struct UpscaleCommand: ParsableCommand {
         switch plan {
         case .lanczos: planText = "lanczos3"
         case .learned(let k, let resize):
-            let refined = !noRefiner && weights == nil && Refiner.bundledPath(scale: k) != nil
-            planText = "learned-x\(k)" + (refined ? "+refiner" : "") + (resize ? "+lanczos3" : "")
+            planText = "learned-x\(k)" + (job.refines(scale: k) ? "+refiner" : "") + (resize ? "+lanczos3" : "")
         }
         var usage = Usage(operation: "upscale")
         usage.parameters = ["method": method, "plan": planText, "width": "\(size.width)", "height": "\(size.height)"]

@@ -12,18 +12,6 @@ final class AtomicCounter: @unchecked Sendable {
     }
 }
 
-/// Fixed slots that workers fill by index.
-final class ResultSlots<T>: @unchecked Sendable {
-    private var storage: [T?]
-    private let lock = NSLock()
-    init(count: Int) { storage = Array(repeating: nil, count: count) }
-    subscript(i: Int) -> T? {
-        get { lock.lock(); defer { lock.unlock() }; return storage[i] }
-        set { lock.lock(); storage[i] = newValue; lock.unlock() }
-    }
-    var values: [T?] { lock.lock(); defer { lock.unlock() }; return storage }
-}
-
 enum ByteCount {
     static func format(_ bytes: Int64) -> String {
         let b = Double(bytes)

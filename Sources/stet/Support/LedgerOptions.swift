@@ -131,8 +131,7 @@ extension LedgerOptions {
         guard !loggingDisabled else {
             return FileRecord(path: path, sha256: "", bytes: fileSize(path), width: width, height: height)
         }
-        return FileRecord(path: path, sha256: try InputHashes.shared.digest(path), bytes: fileSize(path),
-                          width: width, height: height)
+        return try FileRecord.of(path, width: width, height: height, sha256: InputHashes.shared.digest(path))
     }
 
     /// Runs a command's work with a fresh clock, and records a failure entry if the work throws.

@@ -30,11 +30,23 @@ struct InputOptions: ParsableArguments {
     }
 }
 
-/// How image outputs are encoded.
+/// How image outputs are encoded, for commands that may write JPEG or WebP.
 struct OutputOptions: ParsableArguments {
     @Option(help: "Encoder quality 1-100 for JPEG and WebP (libvips default 75).")
     var quality: Int?
 
+    @OptionGroup var lossless: LosslessOutputOptions
+
+    var pngCompression: Int? { lossless.pngCompression }
+    var keepMetadata: Bool { lossless.keepMetadata }
+
+    func validate() throws {
+        try usage { if let quality { try Validate.integer(quality, "quality", in: 1...100) } }
+    }
+}
+
+/// How image outputs are encoded, for every command (inpaint and patch write PNG or TIFF only).
+struct LosslessOutputOptions: ParsableArguments {
     @Option(name: .customLong("png-compression"),
             help: "PNG zlib level 0-9 (libvips default 6; 1 is about 1-2% larger on photographs and much faster to write).")
     var pngCompression: Int?
@@ -43,9 +55,6 @@ struct OutputOptions: ParsableArguments {
     var keepMetadata = false
 
     func validate() throws {
-        try usage {
-            if let quality { try Validate.integer(quality, "quality", in: 1...100) }
-            if let pngCompression { try Validate.integer(pngCompression, "png-compression", in: 0...9) }
-        }
+        try usage { if let pngCompression { try Validate.integer(pngCompression, "png-compression", in: 0...9) } }
     }
 }
