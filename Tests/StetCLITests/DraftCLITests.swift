@@ -32,8 +32,8 @@ final class DraftCLITests: XCTestCase {
         }
         let doc = try JSONDecoder().decode(M.self, from: Data(contentsOf: URL(fileURLWithPath: manifest)))
         XCTAssertEqual(doc.proxies.map(\.source.path), candidates)
-        XCTAssertEqual(doc.proxies[0].source.sha256, try shasum(candidates[0]))
-        XCTAssertEqual(doc.proxies[0].proxy.sha256, try shasum("\(out)/candidate-1.jpg"))
+        XCTAssertEqual(doc.proxies[0].source.sha256, try Stet.sha256sum(candidates[0]))
+        XCTAssertEqual(doc.proxies[0].proxy.sha256, try Stet.sha256sum("\(out)/candidate-1.jpg"))
         XCTAssertEqual(doc.proxies[0].source.width, 960)
         XCTAssertEqual(doc.proxies[0].proxy.width, 256)
     }
@@ -104,17 +104,5 @@ final class DraftCLITests: XCTestCase {
         var se = 0.0
         for i in 0..<min(pa.count, pb.count) { let d = Double(pa[i]) - Double(pb[i]); se += d * d }
         return 10 * log10(255 * 255 / max(se / Double(pa.count), 1e-9))
-    }
-
-    private func shasum(_ path: String) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
-        p.arguments = [path]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        try p.run()
-        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        return String(out.prefix(64))
     }
 }

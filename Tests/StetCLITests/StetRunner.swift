@@ -32,6 +32,19 @@ enum Stet {
             .deletingLastPathComponent()
     }
 
+    /// A file's SHA-256 as coreutils computes it, to check Stet's own digests against.
+    static func sha256sum(_ path: String) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+        p.arguments = [path]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try p.run()
+        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        return String(out.prefix(64))
+    }
+
     static func fixture(_ name: String) -> String {
         root.appendingPathComponent("Fixtures").appendingPathComponent(name).path
     }

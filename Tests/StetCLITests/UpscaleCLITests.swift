@@ -108,21 +108,10 @@ final class UpscaleCLITests: XCTestCase {
         XCTAssertEqual(export.status, 0, export.stderr)
         let entry = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(export.stdout.utf8)) as? [String: Any])
         func digest(_ role: String) -> String? { ((entry[role] as? [[String: Any]])?.first?["sha256"]) as? String }
-        XCTAssertEqual(digest("inputs"), try Self.sha256sum(src))
-        XCTAssertEqual(digest("outputs"), try Self.sha256sum(out))
+        XCTAssertEqual(digest("inputs"), try Stet.sha256sum(src))
+        XCTAssertEqual(digest("outputs"), try Stet.sha256sum(out))
     }
 
-    static func sha256sum(_ path: String) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
-        p.arguments = [path]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        try p.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        return String(text.prefix(64))
-    }
 
     func testUsageErrors() throws {
         let dir = try Stet.tempDir()
