@@ -99,6 +99,7 @@ public struct Inpaint: Sendable {
                 diffusion.fill(&smooth)
                 var patchMatch = PatchMatchFill(diffusion: diffusion)
                 patchMatch.thinRadius = 2   // the mix weighs it 1:3; see PatchMatchFill.thinRadius
+                patchMatch.thinPasses = 1
                 if detailed, patchMatch.fill(&domain, smooth: smooth) {
                     texture = true
                     let a = selfCopy.textureWeight
