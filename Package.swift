@@ -24,7 +24,11 @@ let package = Package(
         // Hashing, atomic writes, path identity and argument validation: shared by every layer.
         .target(name: "StetSupport"),
         // The libvips engine and the typed operations Stet uses.
-        .target(name: "PixelCore", dependencies: ["CVips", "StetSupport"], resources: [.copy("Resources")]),
+        // Optimised in debug builds too: the upscaler's SIMD kernels run about 100 times slower
+        // unoptimised, and the tests run them on real images (with -Onone the test suite took
+        // minutes longer). Debug builds keep -g and -enable-testing.
+        .target(name: "PixelCore", dependencies: ["CVips", "StetSupport"], resources: [.copy("Resources")],
+                swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // One variadic SQLite call the ledger needs (see its header).
         .target(name: "CSQLiteTuning", linkerSettings: [.linkedLibrary("sqlite3")]),
         // The price card and the SQLite cost-avoidance log.

@@ -25,10 +25,12 @@ final class UpscaleCLITests: XCTestCase {
         let src = try input(in: dir)
         let cases: [([String], Int, Int, String)] = [
             (["--scale", "2"], 60, 40, "learned-x2+refiner"),
-            (["--scale", "3"], 90, 60, "learned-x3+refiner"),
-            (["--scale", "4"], 120, 80, "learned-x4+refiner"),
+            (["--scale", "3"], 90, 60, "learned-x3+refiner+flips"),
+            (["--scale", "4"], 120, 80, "learned-x4+refiner+flips"),
+            (["--scale", "4", "--flips", "off"], 120, 80, "learned-x4+refiner"),
+            (["--scale", "2", "--flips", "on"], 60, 40, "learned-x2+refiner+flips"),
             (["--width", "45"], 45, 30, "learned-x2+refiner+lanczos3"),
-            (["--height", "50"], 75, 50, "learned-x3+refiner+lanczos3"),
+            (["--height", "50"], 75, 50, "learned-x3+refiner+flips+lanczos3"),
             (["--width", "150"], 150, 100, "lanczos3"),
             (["--width", "20"], 20, 13, "lanczos3"),
         ]
@@ -123,6 +125,7 @@ final class UpscaleCLITests: XCTestCase {
             (["--scale", "5"], "Expected integer between 2 and 4 for scale but received 5"),
             (["--width=-3"], "Expected positive integer for width but received -3"),
             (["--scale", "2", "--method", "magic"], "Expected one of auto, lanczos, learned for method but received magic"),
+            (["--scale", "2", "--flips", "some"], "Expected one of auto, on, off for flips but received some"),
             (["--scale", "2", "--sharpen", "11"], "Expected number between 0.0 and 10.0 for sharpen but received 11.0"),
             (["--width", "300", "--method", "learned"], "Expected an enlargement of more than 1x and at most 4x for --method learned but received 10x; use --method lanczos"),
         ]

@@ -95,9 +95,22 @@ def depth_to_space(c, s):
     return c.reshape(s, s, h, w).transpose(2, 0, 3, 1).reshape(h * s, w * s)
 
 
-def prepare(path, scale, model, k=0):
-    """(input channels at LR size, HR target phases) for one image and one dihedral variant."""
-    hr, lr = bank.make_pair(bank.dihedral(Image.open(path).convert("RGB"), k), scale)
+def variant(path, k=0, factor=1.0, grey="y"):
+    """One training variant of an image: dihedral k, downscaled by `factor` (Lanczos, as a
+    smaller photograph of the same scene), and for grey "r", "g" or "b" that channel alone as a
+    grey image (its own contrasts and textures; "y" keeps the colour image, whose luma is used)."""
+    img = bank.dihedral(Image.open(path).convert("RGB"), k)
+    if factor != 1.0:
+        img = img.resize((round(img.width * factor), round(img.height * factor)), Image.LANCZOS)
+    if grey != "y":
+        c = img.getchannel(grey.upper())
+        img = Image.merge("RGB", (c, c, c))
+    return img
+
+
+def prepare(path, scale, model, k=0, factor=1.0, grey="y"):
+    """(input channels at LR size, HR target phases) for one image variant."""
+    hr, lr = bank.make_pair(variant(path, k, factor, grey), scale)
     ylr = bank.luma(bank.to_float(lr))
     yhr = bank.luma(bank.to_float(hr))
     up = bank.upscale_luma(ylr, model)
@@ -174,6 +187,9 @@ def main():
     ap.add_argument("--validate-limit", type=int, default=10)
     ap.add_argument("--out", default="Sources/PixelCore/Resources")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--rescale", default="1", help="comma-separated factors each image is also downscaled by (data augmentation)")
+    ap.add_argument("--greys", default="y", help="comma-separated grey versions of each image: y (luma), r, g, b")
+    ap.add_argument("--weight-decay", type=float, default=0.0)
     ap.add_argument("--no-clamp", dest="clamp", action="store_false", help="train without the final clamp")
     ap.add_argument("--with-dc", dest="dc_free", action="store_false",
                     help="feed the LR luma and use biases (flat areas then need not stay exactly flat)")
@@ -185,12 +201,14 @@ def main():
     model = bank.read_model(os.path.join(args.bank_dir, f"upscale-x{s}.bin"))
     files = [f for spec in args.folders for f in bank.list_images(spec)]
     t0 = time.time()
-    data = [prepare(f, s, model, k) for f in files for k in range(8)]
+    factors = [float(v) for v in args.rescale.split(",")]
+    greys = args.greys.split(",")
+    data = [prepare(f, s, model, k, a, g) for f in files for k in range(8) for a in factors for g in greys]
     print(f"x{s}: {len(data)} training images prepared in {time.time() - t0:.0f} s", file=sys.stderr, flush=True)
     val = bank.list_images(args.validate)[:args.validate_limit] if args.validate else []
 
     net = Refiner(s, args.channels, args.depth, args.dc_free)
-    opt = torch.optim.Adam(net.parameters(), lr=args.lr)
+    opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=args.steps, pct_start=0.05)
     p = args.patch
     os.makedirs(args.out, exist_ok=True)

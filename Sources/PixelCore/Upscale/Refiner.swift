@@ -105,17 +105,28 @@ public struct Refiner: Sendable {
             input.withUnsafeBufferPointer { ip in
                 output.withUnsafeMutableBufferPointer { op in
                     layer.weights.withUnsafeBufferPointer { wp in
-                        let args = ConvArguments(input: ip.baseAddress!, extraInputs: layer.extraInputs, available: available,
-                                                 height: height, width: width, weights: UnsafeRawPointer(wp.baseAddress!),
-                                                 bias: layer.bias, relu: !last,
-                                                 rows: outRows, output: op.baseAddress!)
-                        switch layer.lanes {
-                        case 4: Refiner.conv3x3(SIMD4<Float>.self, simdInputs: layer.simdInputs, args)
-                        case 8: Refiner.conv3x3(SIMD8<Float>.self, simdInputs: layer.simdInputs, args)
-                        case 16: Refiner.conv3x3(SIMD16<Float>.self, simdInputs: layer.simdInputs, args)
-                        default: Refiner.conv3x3(SIMD32<Float>.self, simdInputs: layer.simdInputs, args)
+                        // 32 outputs are two groups of 16: a 32-lane accumulator per pixel
+                        // does not fit the registers, and the compiler spills it.
+                        let group = min(layer.lanes, 16)
+                        for first in stride(from: 0, to: layer.lanes, by: group) {
+                            let args = ConvArguments(input: ip.baseAddress!, extraInputs: layer.extraInputs, available: available,
+                                                     height: height, width: width, weights: UnsafeRawPointer(wp.baseAddress!),
+                                                     bias: layer.bias, lanes: layer.lanes, firstLane: first,
+                                                     rows: outRows, output: op.baseAddress!)
+                            switch group {
+                            case 4: Refiner.conv3x3(SIMD4<Float>.self, simdInputs: layer.simdInputs, args)
+                            case 8: Refiner.conv3x3(SIMD8<Float>.self, simdInputs: layer.simdInputs, args)
+                            default: Refiner.conv3x3(SIMD16<Float>.self, simdInputs: layer.simdInputs, args)
+                            }
                         }
                     }
+                }
+            }
+            // ReLU as a plain float loop, which the compiler vectorises; the SIMD types' own
+            // pointwiseMax and replace(with:where:) were not inlined and cost as much as a layer.
+            if !last {
+                output.withUnsafeMutableBufferPointer { op in
+                    for i in 0..<op.count { op[i] = max(op[i], 0) }
                 }
             }
             input = output
@@ -131,9 +142,12 @@ public struct Refiner: Sendable {
         let available: Range<Int>
         let height: Int
         let width: Int
+        /// `[ky][kx][in]` vectors of `lanes` output weights.
         let weights: UnsafeRawPointer
         let bias: [Float]
-        let relu: Bool
+        /// Floats per output pixel; this call computes lanes `firstLane ..< firstLane + Out.scalarCount`.
+        let lanes: Int
+        let firstLane: Int
         let rows: Range<Int>
         let output: UnsafeMutablePointer<Float>
     }
@@ -156,14 +170,14 @@ public struct Refiner: Sendable {
     @inline(__always)
     static func conv3x3<In: SIMD, Out: SIMD>(_: In.Type, _: Out.Type, _ a: ConvArguments)
     where In.Scalar == Float, Out.Scalar == Float {
-        let vs = MemoryLayout<Out>.stride
         var bias = Out()
-        for i in 0..<Out.scalarCount { bias[i] = a.bias[i] }
+        for i in 0..<Out.scalarCount { bias[i] = a.bias[a.firstLane + i] }
         let w = a.width, simd = In.scalarCount, extra = a.extraInputs, stride = simd + extra
-        let outRaw = UnsafeMutableRawPointer(a.output)
-        let weights = a.weights.assumingMemoryBound(to: Out.self)
+        // Byte strides: one output pixel, one input's weight vector; and where this group starts.
+        let ps = a.lanes * MemoryLayout<Float>.stride, vs = ps
+        let outRaw = UnsafeMutableRawPointer(a.output) + a.firstLane * MemoryLayout<Float>.stride
+        let weights = a.weights + a.firstLane * MemoryLayout<Float>.stride
         let input = a.input
-        let relu = a.relu
         // Input samples are read as scalars straight from memory (a load and a broadcast);
         // indexing a SIMD vector by a loop variable would go through the stack.
         @inline(__always) func load(_ pixel: Int) -> UnsafePointer<Float> { input + pixel * stride }
@@ -185,29 +199,23 @@ public struct Refiner: Sendable {
                     let v1 = load(row + (kx == 0 ? c.1 : kx == 1 ? c.2 : c.3))
                     let v2 = load(row + (kx == 0 ? c.2 : kx == 1 ? c.3 : c.4))
                     let v3 = load(row + (kx == 0 ? c.3 : kx == 1 ? c.4 : c.5))
-                    let wk = weights + k * stride
+                    let wk = weights + k * stride * vs
                     for i in 0..<simd {
-                        let wv = wk[i]
+                        let wv = wk.load(fromByteOffset: i * vs, as: Out.self)
                         acc0 += wv * v0[i]; acc1 += wv * v1[i]; acc2 += wv * v2[i]; acc3 += wv * v3[i]
                     }
                     for i in simd..<(simd + extra) {
-                        let wv = wk[i]
+                        let wv = wk.load(fromByteOffset: i * vs, as: Out.self)
                         acc0 += wv * v0[i]; acc1 += wv * v1[i]; acc2 += wv * v2[i]; acc3 += wv * v3[i]
                     }
                 }
-                let o = (j * w + x) * vs
+                let o = (j * w + x) * ps
                 outRaw.storeBytes(of: acc0, toByteOffset: o, as: Out.self)
-                if n > 1 { outRaw.storeBytes(of: acc1, toByteOffset: o + vs, as: Out.self) }
-                if n > 2 { outRaw.storeBytes(of: acc2, toByteOffset: o + 2 * vs, as: Out.self) }
-                if n > 3 { outRaw.storeBytes(of: acc3, toByteOffset: o + 3 * vs, as: Out.self) }
+                if n > 1 { outRaw.storeBytes(of: acc1, toByteOffset: o + ps, as: Out.self) }
+                if n > 2 { outRaw.storeBytes(of: acc2, toByteOffset: o + 2 * ps, as: Out.self) }
+                if n > 3 { outRaw.storeBytes(of: acc3, toByteOffset: o + 3 * ps, as: Out.self) }
                 x += 4
             }
-        }
-        // ReLU as a plain float loop, which the compiler vectorises; the SIMD types' own
-        // pointwiseMax and replace(with:where:) were not inlined and cost as much as a layer.
-        if relu {
-            let out = a.output
-            for i in 0..<(a.rows.count * w * Out.scalarCount) { out[i] = max(out[i], 0) }
         }
     }
 }

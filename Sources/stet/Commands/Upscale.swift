@@ -13,12 +13,14 @@ struct UpscaleCommand: ParsableCommand {
         at an exact 2x, 3x or 4x directly, otherwise at the next whole scale then Lanczos-3 down to \
         the exact size. Beyond 4x, auto uses Lanczos-3. The learned path is an edge-adaptive filter \
         bank on luma followed by a small convolutional refiner (--no-refiner: the bank alone, \
-        faster). Alpha is enlarged with the cubic kernel, never the learned path. 8- and 16-bit, \
+        faster). At 3x and 4x it also averages over the image's four flips (--flips off: one \
+        pass, four times faster, about 0.1 dB lower). Alpha is enlarged with the cubic kernel, never the learned path. 8- and 16-bit, \
         grey and RGB(A) keep their depth and bands.
 
         Examples:
           stet upscale draft.png --scale 2 -o draft@2x.png
           stet upscale draft.jpg --width 3000 --sharpen 1 -o print.jpg
+          stet upscale draft.png --scale 4 --flips off -o quick@4x.png
         """)
 
     @Argument(help: "The image to enlarge.")
@@ -45,6 +47,9 @@ struct UpscaleCommand: ParsableCommand {
     @Flag(name: .customLong("no-refiner"), help: "Learned path: the filter bank alone, without the refining network (faster, lower quality).")
     var noRefiner = false
 
+    @Option(help: "Learned path: average the prediction over the image's four flips (auto: at 3x and 4x, where it adds about 0.08 dB for four times the luma work), on or off.")
+    var flips = "auto"
+
     @Option(name: [.customShort("o"), .customLong("output")], help: "Output file (format from its extension: jpg, png, webp, tif).")
     var outputPath: String
 
@@ -65,6 +70,7 @@ struct UpscaleCommand: ParsableCommand {
         if let width { try Validate.positiveInteger(width, "width") }
         if let height { try Validate.positiveInteger(height, "height") }
         try Validate.oneOf(method, "method", Upscale.Method.allCases.map(\.rawValue))
+        try Validate.oneOf(flips, "flips", Upscale.Flips.allCases.map(\.rawValue))
         try Validate.number(sharpen, "sharpen", in: 0...10)
         _ = try Save.saverName(for: outputPath)
     }
@@ -82,7 +88,7 @@ struct UpscaleCommand: ParsableCommand {
         try input.loadOptions.checkPixels(width: size.width, height: size.height, path: outputPath, what: "output")
         let job = Upscale(width: size.width, height: size.height,
                           method: Upscale.Method(rawValue: method) ?? .auto, weightsPath: weights,
-                          useRefiner: !noRefiner)
+                          useRefiner: !noRefiner, flips: Upscale.Flips(rawValue: flips) ?? .auto)
         let plan = try job.plan(for: source)
         var result: Image
         do { result = try job.run(source) } catch let e as StetError { throw e.naming(image) }
@@ -94,11 +100,13 @@ struct UpscaleCommand: ParsableCommand {
         switch plan {
         case .lanczos: planText = "lanczos3"
         case .learned(let k, let resize):
-            planText = "learned-x\(k)" + (job.refines(scale: k) ? "+refiner" : "") + (resize ? "+lanczos3" : "")
+            planText = "learned-x\(k)" + (job.refines(scale: k) ? "+refiner" : "") + (job.averagesFlips(scale: k) ? "+flips" : "")
+                + (resize ? "+lanczos3" : "")
         }
         var usage = Usage(operation: "upscale")
         usage.parameters = ["method": method, "plan": planText, "width": "\(size.width)", "height": "\(size.height)"]
         if sharpen > 0 { usage.parameters["sharpen"] = "\(sharpen)" }
+        if flips != "auto" { usage.parameters["flips"] = flips }
         usage.inputs = [try ledgerOptions.fileRecord(image, width: upright.0, height: upright.1)]
         usage.outputs = [try ledgerOptions.fileRecord(outputPath, width: size.width, height: size.height)]
         try ledgerOptions.record(usage, clock: clock)
