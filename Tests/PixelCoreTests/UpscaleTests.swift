@@ -1,5 +1,5 @@
 import Foundation
-import PixelCore
+@testable import PixelCore
 import StetSupport
 import XCTest
 
@@ -271,7 +271,18 @@ final class UpscaleTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: dir) }
         var flipped = [UInt8](good)
         flipped[100] ^= 0x01
+        // A well-formed file whose header asks for more than the convolution runs: the header
+        // field at `offset` set to `value`, with a fresh checksum.
+        func header(_ offset: Int, _ value: UInt8) -> [UInt8] {
+            var b = [UInt8](good)
+            b[offset] = value
+            let crc = CRC32.checksum(b[0..<(b.count - 4)])
+            for i in 0..<4 { b[b.count - 4 + i] = UInt8((crc >> (8 * UInt32(i))) & 0xFF) }
+            return b
+        }
         let cases: [(String, [UInt8], String)] = [
+            ("wide.bin", header(16, 48), "upscale refiner file is corrupt (implausible header)"),
+            ("x5.bin", header(12, 5), "upscale refiner file is corrupt (implausible header)"),
             ("flipped.bin", flipped, "upscale refiner file is corrupt (checksum mismatch)"),
             ("short.bin", Array(good.prefix(12)), "upscale refiner file is corrupt (not a Stet weights file)"),
             ("bank.bin", [UInt8](try Data(contentsOf: URL(fileURLWithPath: FilterBank.bundledPath(scale: 2)))),

@@ -189,7 +189,6 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--rescale", default="1", help="comma-separated factors each image is also downscaled by (data augmentation)")
     ap.add_argument("--greys", default="y", help="comma-separated grey versions of each image: y (luma), r, g, b")
-    ap.add_argument("--weight-decay", type=float, default=0.0)
     ap.add_argument("--no-clamp", dest="clamp", action="store_false", help="train without the final clamp")
     ap.add_argument("--with-dc", dest="dc_free", action="store_false",
                     help="feed the LR luma and use biases (flat areas then need not stay exactly flat)")
@@ -208,7 +207,7 @@ def main():
     val = bank.list_images(args.validate)[:args.validate_limit] if args.validate else []
 
     net = Refiner(s, args.channels, args.depth, args.dc_free)
-    opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=args.weight_decay)
+    opt = torch.optim.Adam(net.parameters(), lr=args.lr)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=args.steps, pct_start=0.05)
     p = args.patch
     os.makedirs(args.out, exist_ok=True)

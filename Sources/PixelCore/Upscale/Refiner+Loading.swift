@@ -19,7 +19,8 @@ extension Refiner {
         }
         guard try u32(8) == Int(version) else { throw corrupt("version \(try u32(8)), expected \(version)") }
         let scale = try u32(12), channels = try u32(16), depth = try u32(20), dcFree = try u32(24) == 1
-        guard (2...8).contains(scale), (1...64).contains(channels), (2...16).contains(depth) else {
+        // What the convolution runs: at most 32 lanes per pixel (16 phases at ×4, 32 channels).
+        guard (2...4).contains(scale), (1...32).contains(channels), (2...16).contains(depth) else {
             throw corrupt("implausible header")
         }
         var offset = 28

@@ -67,8 +67,10 @@ public struct Refiner: Sendable {
         self.layers = layers
     }
 
+    /// Floats per pixel for `outputs` values: 4, 8, 16 or 32 (the loader refuses more).
     static func lanes(for outputs: Int) -> Int {
-        outputs <= 4 ? 4 : outputs <= 8 ? 8 : outputs <= 16 ? 16 : 32
+        precondition(outputs <= 32, "refiner layers have at most 32 outputs")
+        return outputs <= 4 ? 4 : outputs <= 8 ? 8 : outputs <= 16 ? 16 : 32
     }
 
     /// Refines the bank's prediction for low-resolution rows `rows` of an image `width ×

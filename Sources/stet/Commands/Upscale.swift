@@ -14,8 +14,8 @@ struct UpscaleCommand: ParsableCommand {
         the exact size. Beyond 4x, auto uses Lanczos-3. The learned path is an edge-adaptive filter \
         bank on luma followed by a small convolutional refiner (--no-refiner: the bank alone, \
         faster). At 3x and 4x it also averages over the image's four flips (--flips off: one \
-        pass, four times faster, about 0.1 dB lower). Alpha is enlarged with the cubic kernel, never the learned path. 8- and 16-bit, \
-        grey and RGB(A) keep their depth and bands.
+        pass, four times faster, about 0.1 dB lower). Alpha is enlarged with the cubic kernel, \
+        never the learned path. 8- and 16-bit, grey and RGB(A) keep their depth and bands.
 
         Examples:
           stet upscale draft.png --scale 2 -o draft@2x.png
