@@ -15,7 +15,8 @@ which no weights were trained on.
 
 Speed: a 1024x1024 RGB image to 2048x2048 as whole commands (process start, decode,
 upscale, encode), `stet upscale --scale 2` against `vips resize 2` on the same input,
-interleaved, median of N runs, with peak memory (max RSS) from /usr/bin/time.
+interleaved, median of N runs, with peak memory (max RSS) from /usr/bin/time; and the same
+image to 4096x4096 with each x4 setting against `vips resize 4`.
 
 Usage (from the repository root, after `swift build -c release`):
   python3 Benchmarks/upscale/bench.py [--test-dir DIR] [--stet .build/release/stet] [--limit N]
@@ -98,9 +99,13 @@ def methods(stet):
         return read_rgb(out), dt
 
     return [
-        ("Stet learned (the default: bank + refiner, + four flips at x3 and x4)", stet_method("learned")),
-        ("Stet learned --flips off (bank + refiner, one pass)", stet_method("learned", "--flips", "off")),
-        ("Stet learned --no-refiner --flips off (bank alone)", stet_method("learned", "--no-refiner", "--flips", "off")),
+        ("Stet learned (the default: bank + refiner + back-projection, over eight orientations at x3 and x4)",
+         stet_method("learned")),
+        ("Stet learned --no-back-projection", stet_method("learned", "--no-back-projection")),
+        ("Stet learned --flips on (four flips, not the transposes)", stet_method("learned", "--flips", "on")),
+        ("Stet learned --flips off (bank + refiner + back-projection, one pass)", stet_method("learned", "--flips", "off")),
+        ("Stet learned --no-refiner --flips off (bank + back-projection)",
+         stet_method("learned", "--no-refiner", "--flips", "off")),
         ("Stet lanczos", stet_method("lanczos")),
         ("bicubic (Pillow BICUBIC)", pillow(Image.BICUBIC)),
         ("Pillow LANCZOS", pillow(Image.LANCZOS)),
@@ -149,19 +154,25 @@ def speed(args, tmp):
     src = list_images(args.test_dir)[0]
     img = Image.open(src).convert("RGB").resize((1024, 1024), Image.LANCZOS)
     results = []
-    for ext in ("jpg", "png"):
+    for ext, s in (("jpg", 2), ("png", 2), ("jpg", 4)):
+        if s not in args.speed_scales:
+            continue
         inp = os.path.join(tmp, f"speed-in.{ext}")
         img.save(inp, quality=95) if ext == "jpg" else img.save(inp)
-        cmds = {
-            "stet upscale --scale 2": [args.stet, "upscale", inp, "--scale", "2", "-o",
-                                       os.path.join(tmp, f"speed-stet.{ext}"), "--no-log"],
-            "stet upscale --scale 2 --no-refiner": [args.stet, "upscale", inp, "--scale", "2", "--no-refiner", "-o",
-                                                    os.path.join(tmp, f"speed-stet-bank.{ext}"), "--no-log"],
-            "vips resize 2 (lanczos3)": ["vips", "resize", inp, os.path.join(tmp, f"speed-vips.{ext}"), "2"],
-        }
+
+        def stet(*extra):
+            return [args.stet, "upscale", inp, "--scale", str(s), *extra, "-o", os.path.join(tmp, f"speed-stet.{ext}"),
+                    "--no-log"]
+        if s == 2:
+            cmds = {"stet upscale --scale 2": stet(), "stet upscale --scale 2 --no-refiner": stet("--no-refiner")}
+        else:
+            cmds = {"stet upscale --scale 4": stet(), "stet upscale --scale 4 --flips on": stet("--flips", "on"),
+                    "stet upscale --scale 4 --flips off": stet("--flips", "off"),
+                    "stet upscale --scale 4 --no-refiner --flips off": stet("--no-refiner", "--flips", "off")}
+        cmds[f"vips resize {s} (lanczos3)"] = ["vips", "resize", inp, os.path.join(tmp, f"speed-vips.{ext}"), str(s)]
         times = {k: [] for k in cmds}
         rss = {k: [] for k in cmds}
-        for _ in range(args.runs):
+        for _ in range(args.runs if s == 2 else max(1, args.runs // 3)):
             for k, c in cmds.items():
                 t = time.perf_counter()
                 p = subprocess.run(["/usr/bin/time", "-f", "%M"] + c, capture_output=True, text=True)
@@ -171,7 +182,7 @@ def speed(args, tmp):
                 rss[k].append(int(p.stderr.strip().splitlines()[-1]))
         for k in cmds:
             med = statistics.median(times[k])
-            results.append((ext, k, med, min(times[k]), 2048 * 2048 / 1e6 / med, max(rss[k]) / 1024))
+            results.append((ext, k, med, min(times[k]), (1024 * s) ** 2 / 1e6 / med, max(rss[k]) / 1024))
     return results
 
 
@@ -182,7 +193,8 @@ def main():
     ap.add_argument("--stet", default=os.path.join(ROOT, ".build", "release", "stet"))
     ap.add_argument("--scales", type=int, nargs="+", default=[2, 4])
     ap.add_argument("--limit", type=int, default=0, help="use only the first N test images")
-    ap.add_argument("--runs", type=int, default=7, help="speed runs per command")
+    ap.add_argument("--runs", type=int, default=7, help="speed runs per command at x2 (a third of them at x4)")
+    ap.add_argument("--speed-scales", type=int, nargs="+", default=[2, 4], help="scales to time (2, 4)")
     ap.add_argument("--no-quality", action="store_true")
     ap.add_argument("--no-speed", action="store_true")
     args = ap.parse_args()
@@ -206,8 +218,8 @@ def main():
                 print(f"\nBest fixed-kernel peer at x{s}: {best}")
         if not args.no_speed:
             res = speed(args, tmp)
-            print("\nSpeed: 1024x1024 RGB -> 2048x2048, whole command, median of "
-                  f"{args.runs} interleaved runs")
+            print("\nSpeed: 1024x1024 RGB -> 2048x2048 (x2) or 4096x4096 (x4), whole command, median of "
+                  f"{args.runs} interleaved runs at x2, {max(1, args.runs // 3)} at x4")
             print("| output | command | median (s) | best (s) | MP/s (output, median) | peak RSS (MB) |")
             print("|---|---|---:|---:|---:|---:|")
             for ext, k, med, best, mps, mb in res:

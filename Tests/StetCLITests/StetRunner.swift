@@ -49,10 +49,19 @@ enum Stet {
         root.appendingPathComponent("Fixtures").appendingPathComponent(name).path
     }
 
+    /// Everything this test process writes lives under one folder, removed when the process
+    /// exits, so test runs do not pile up folders in the system's temporary directory.
+    static let scratch: URL = {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("stet-tests-\(getpid())")
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(at: Stet.scratch) }
+        return url
+    }()
+
     /// A per-user data folder for this test process, so that commands run without `--ledger`
     /// record into a throwaway ledger instead of the real `~/.local/share/stet`.
     static let dataHome: String = {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("stet-test-data-\(getpid())")
+        let url = scratch.appendingPathComponent("data")
         try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url.path
     }()
@@ -92,8 +101,7 @@ enum Stet {
     /// A fresh temporary folder for one test.
     static func tempDir(_ name: String = #function) throws -> URL {
         let safe = name.filter { $0.isLetter || $0.isNumber }
-        let url = FileManager.default.temporaryDirectory
-            .appendingPathComponent("stet-test-\(safe)-\(UUID().uuidString.prefix(8))")
+        let url = scratch.appendingPathComponent("\(safe)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }

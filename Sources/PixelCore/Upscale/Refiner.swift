@@ -81,7 +81,7 @@ public struct Refiner: Sendable {
     func corrections(luma: UnsafePointer<Float>, width: Int, height: Int, rows: Range<Int>,
                      prediction: UnsafePointer<Float>, predictionRows: Range<Int>, predictionLanes: Int) -> [Float] {
         let phases = scale * scale
-        // Layer input: the detail of every phase (prediction minus luma), for the halo rows.
+        // Layer input: the bank's phases, then the luma, each minus 0.5, for the halo rows.
         var available = predictionRows
         let first = layers[0]
         let stride0 = first.inputStride

@@ -44,17 +44,23 @@ public struct Upscale: Sendable {
     public var useRefiner: Bool
     /// Whether the learned path averages its prediction over the image's four flips.
     public var flips: Flips
+    /// Whether the learned path back-projects its luma onto the input (`BackProjection`).
+    public var backProjection: Bool
 
     /// The self-ensemble: the luma predicted from the image as it is, flipped left-right,
-    /// top-bottom and both, mapped back and averaged. It costs four times the learned luma
-    /// work for +0.11 dB at ×4. `auto` uses it at ×3 and ×4, where there is no speed goal and
-    /// every tenth of a dB counts, and not at ×2, whose single pass is already 1 dB above Lanczos.
-    public enum Flips: String, Sendable, CaseIterable { case auto, on, off }
+    /// top-bottom and both (`on`), and also from its transpose in the same four ways (`all`:
+    /// the eight orientations, `TransposedStrip`), each mapped back, then averaged. The bank's
+    /// and the refiner's errors are not symmetric, so they partly cancel. Four flips cost four
+    /// times the learned luma work for +0.11 dB at ×4; all eight about nine times, for +0.02 to
+    /// +0.04 dB more (Tools/upscale/README.md). `auto` uses all eight at ×3 and ×4, where there
+    /// is no speed goal and every hundredth of a dB counts, and none at ×2, whose single pass
+    /// is already 1 dB above Lanczos and has a speed goal.
+    public enum Flips: String, Sendable, CaseIterable { case auto, on, all, off }
 
     public init(width: Int, height: Int, method: Method = .auto, weightsPath: String? = nil, useRefiner: Bool = true,
-                flips: Flips = .auto) {
+                flips: Flips = .auto, backProjection: Bool = true) {
         self.width = width; self.height = height; self.method = method; self.weightsPath = weightsPath
-        self.useRefiner = useRefiner; self.flips = flips
+        self.useRefiner = useRefiner; self.flips = flips; self.backProjection = backProjection
     }
 
     /// The output size for a scale, or a width or height with the aspect ratio kept.
@@ -92,8 +98,17 @@ public struct Upscale: Sendable {
     /// Whether the learned path at `scale` averages over the four flips (`Flips`).
     public func averagesFlips(scale: Int) -> Bool {
         switch flips {
-        case .on: return true
+        case .on, .all: return true
         case .off: return false
+        case .auto: return scale >= 3
+        }
+    }
+
+    /// Whether the learned path at `scale` also averages over the transpose's four flips.
+    public func transposes(scale: Int) -> Bool {
+        switch flips {
+        case .all: return true
+        case .on, .off: return false
         case .auto: return scale >= 3
         }
     }
@@ -120,7 +135,8 @@ public struct Upscale: Sendable {
         case .lanczos:
             return try source.resampledImage(width: width, height: height, kernel: .lanczos3)
         case .learned(let k, let resize):
-            let pass = LearnedPass(source: source, bank: bank!, refiner: refiner, flips: averagesFlips(scale: k))
+            let pass = LearnedPass(source: source, bank: bank!, refiner: refiner, flips: averagesFlips(scale: k),
+                                   transposes: transposes(scale: k), backProjection: backProjection)
             if resize {
                 return try pass.render().resampledImage(width: width, height: height, kernel: .lanczos3)
             }
@@ -237,9 +253,16 @@ final class LearnedPass: @unchecked Sendable {
     /// The upright orientation first; with flips, also left-right, top-bottom and both.
     let orientations: [OrientedLuma]
     let base: Resampler
+    /// Whether the transpose's four flips join the average (`TransposedStrip`).
+    let transposes: Bool
+    /// Back-projection of the prediction onto the input (`Upscale.backProjection`), if on.
+    let backProjection: BackProjection?
 
-    init(source: PixelBuffer, bank: FilterBank, refiner: Refiner? = nil, flips: Bool = false) {
+    init(source: PixelBuffer, bank: FilterBank, refiner: Refiner? = nil, flips: Bool = false, transposes: Bool = false,
+         backProjection: Bool = false) {
         self.source = source; self.bank = bank; self.refiner = refiner; scale = bank.scale
+        self.transposes = transposes
+        self.backProjection = backProjection ? BackProjection(scale: bank.scale, width: source.width, height: source.height) : nil
         let w = source.width, h = source.height, ch = source.channels
         var luma = [Float](repeating: 0, count: w * h)
         let colour = source.colourChannels >= 3
@@ -278,61 +301,103 @@ final class LearnedPass: @unchecked Sendable {
     }
 
     /// The luma prediction for `rows`, `bank.lanes` floats per low-resolution pixel: the
-    /// upright orientation's, or the mean of the four orientations' mapped back upright
-    /// (`Upscale.Flips`: the bank's and refiner's errors are not mirror-symmetric, so they
-    /// partly cancel).
+    /// upright orientation's, or the mean of the four flips' (and the transpose's four flips')
+    /// mapped back upright (`Upscale.Flips`).
     func prediction(rows: Range<Int>) -> [Float] {
         let upright = orientations[0]
         var sum = upright.prediction(rows: rows, bank: bank, refiner: refiner)
-        guard orientations.count > 1 else { return sum }
+        let count = orientations.count * (transposes ? 2 : 1)
+        guard count > 1 else { return sum }
         sum.withUnsafeMutableBufferPointer { sp in
             for o in orientations.dropFirst() {
                 let p = o.prediction(rows: o.rows(holding: rows), bank: bank, refiner: refiner)
                 o.accumulate(p, rows: rows.count, into: sp.baseAddress!, scale: scale, lanes: bank.lanes)
             }
-            let k = 1 / Float(orientations.count)
+            if transposes {
+                let strip = upright.luma.withUnsafeBufferPointer {
+                    TransposedStrip(luma: $0.baseAddress!, width: source.width, height: source.height, rows: rows,
+                                    bank: bank, refiner: refiner)
+                }
+                strip.accumulate(rows: rows, into: sp.baseAddress!, bank: bank, refiner: refiner)
+            }
+            let k = 1 / Float(count)
             for i in 0..<sp.count { sp[i] *= k }
         }
         return sum
     }
 
-    /// Rows `lowResRows × scale` of the output, into `out`, clipped to 0...1.
-    func render(lowResRows: Range<Int>, into out: UnsafeMutablePointer<Float>) {
-        let s = scale, w = source.width, ch = source.channels, lanes = bank.lanes
-        let outW = w * s
-        let pred = prediction(rows: lowResRows)
-        let hr = (lowResRows.lowerBound * s)..<(lowResRows.upperBound * s)
-        source.data.withUnsafeBufferPointer { src in
-            base.resample(rows: hr, input: src.baseAddress!, into: out)
+    /// The enlarged luma of output rows `rows × scale`, `width × scale` floats a row: the
+    /// prediction kept within the de-ringing range (`OrientedLuma.rangeLow`/`rangeHigh`); with
+    /// back-projection, then corrected and kept within that range widened by
+    /// `BackProjection.extraMargin`.
+    func luma(lowResRows rows: Range<Int>) -> [Float] {
+        let upright = orientations[0]
+        guard let backProjection else { return plane(prediction(rows: rows), holding: rows, rows: rows, extraMargin: 0) }
+        let predRows = backProjection.predictionRows(for: rows)
+        let predicted = plane(prediction(rows: predRows), holding: predRows, rows: predRows, extraMargin: 0)
+        let corrected = upright.luma.withUnsafeBufferPointer {
+            backProjection.corrected(predicted, predictionRows: predRows, luma: $0.baseAddress!, rows: rows)
         }
-        let colour = source.colourChannels, upright = orientations[0]
-        pred.withUnsafeBufferPointer { pp in
+        return plane(corrected, holding: rows, rows: rows, extraMargin: BackProjection.extraMargin, lanes: 0)
+    }
+
+    /// Output rows `rows × scale` as a plane clamped to each input pixel's de-ringing range
+    /// widened by `extraMargin`. `values` holds input rows `held`: `lanes` floats per input
+    /// pixel (phase dy·s+dx), or, with `lanes` 0, already a plane.
+    private func plane(_ values: [Float], holding held: Range<Int>, rows: Range<Int>, extraMargin: Float,
+                       lanes: Int? = nil) -> [Float] {
+        let s = scale, w = source.width, outW = w * s, lanes = lanes ?? bank.lanes, upright = orientations[0]
+        var out = [Float](repeating: 0, count: rows.count * s * outW)
+        values.withUnsafeBufferPointer { vp in
+          out.withUnsafeMutableBufferPointer { op in
           upright.rangeLow.withUnsafeBufferPointer { lowp in
           upright.rangeHigh.withUnsafeBufferPointer { highp in
-            for (i, y) in hr.enumerated() {
-                let ly = y / s - lowResRows.lowerBound, dy = y % s
-                let row = out + i * outW * ch
-                let predRow = pp.baseAddress! + ly * w * lanes + dy * s
-                let rangeRow = (y / s) * w
-                for lx in 0..<w {
-                    let low = lowp[rangeRow + lx], high = highp[rangeRow + lx]
-                    for dx in 0..<s {
-                        let p = min(max(predRow[lx * lanes + dx], low), high)
-                        let px = row + (lx * s + dx) * ch
-                        if colour >= 3 {
-                            let delta = p - (0.299 * px[0] + 0.587 * px[1] + 0.114 * px[2])
-                            px[0] = min(max(px[0] + delta, 0), 1)
-                            px[1] = min(max(px[1] + delta, 0), 1)
-                            px[2] = min(max(px[2] + delta, 0), 1)
-                        } else {
-                            px[0] = min(max(p, 0), 1)
+            for ly in rows {
+                for dy in 0..<s {
+                    let dst = op.baseAddress! + ((ly - rows.lowerBound) * s + dy) * outW
+                    for lx in 0..<w {
+                        let low = lowp[ly * w + lx] - extraMargin, high = highp[ly * w + lx] + extraMargin
+                        for dx in 0..<s {
+                            let v = lanes == 0 ? vp[((ly - held.lowerBound) * s + dy) * outW + lx * s + dx]
+                                : vp[((ly - held.lowerBound) * w + lx) * lanes + dy * s + dx]
+                            dst[lx * s + dx] = min(max(v, low), high)
                         }
-                        if colour < ch { px[colour] = min(max(px[colour], 0), 1) }
                     }
                 }
             }
           }
           }
+          }
+        }
+        return out
+    }
+
+    /// Rows `lowResRows × scale` of the output, into `out`, clipped to 0...1.
+    func render(lowResRows: Range<Int>, into out: UnsafeMutablePointer<Float>) {
+        let s = scale, w = source.width, ch = source.channels
+        let outW = w * s
+        let luma = luma(lowResRows: lowResRows)
+        let hr = (lowResRows.lowerBound * s)..<(lowResRows.upperBound * s)
+        source.data.withUnsafeBufferPointer { src in
+            base.resample(rows: hr, input: src.baseAddress!, into: out)
+        }
+        let colour = source.colourChannels
+        luma.withUnsafeBufferPointer { lp in
+            for i in 0..<hr.count {
+                let row = out + i * outW * ch, lumaRow = lp.baseAddress! + i * outW
+                for x in 0..<outW {
+                    let p = lumaRow[x], px = row + x * ch
+                    if colour >= 3 {
+                        let delta = p - (0.299 * px[0] + 0.587 * px[1] + 0.114 * px[2])
+                        px[0] = min(max(px[0] + delta, 0), 1)
+                        px[1] = min(max(px[1] + delta, 0), 1)
+                        px[2] = min(max(px[2] + delta, 0), 1)
+                    } else {
+                        px[0] = min(max(p, 0), 1)
+                    }
+                    if colour < ch { px[colour] = min(max(px[colour], 0), 1) }
+                }
+            }
         }
     }
 }
