@@ -99,12 +99,14 @@ def methods(stet):
         return read_rgb(out), dt
 
     return [
-        ("Stet learned (the default: bank + refiner + back-projection, over eight orientations at x3 and x4)",
+        ("Stet learned (the default: bank + refiner; at x3 and x4 over eight orientations, then back-projection)",
          stet_method("learned")),
-        ("Stet learned --no-back-projection", stet_method("learned", "--no-back-projection")),
+        ("Stet learned --back-projection off", stet_method("learned", "--back-projection", "off")),
+        ("Stet learned --back-projection on", stet_method("learned", "--back-projection", "on")),
         ("Stet learned --flips on (four flips, not the transposes)", stet_method("learned", "--flips", "on")),
-        ("Stet learned --flips off (bank + refiner + back-projection, one pass)", stet_method("learned", "--flips", "off")),
-        ("Stet learned --no-refiner --flips off (bank + back-projection)",
+        ("Stet learned --flips off (bank + refiner, one pass, + back-projection at x3 and x4)",
+         stet_method("learned", "--flips", "off")),
+        ("Stet learned --no-refiner --flips off (bank, + back-projection at x3 and x4)",
          stet_method("learned", "--no-refiner", "--flips", "off")),
         ("Stet lanczos", stet_method("lanczos")),
         ("bicubic (Pillow BICUBIC)", pillow(Image.BICUBIC)),
@@ -164,7 +166,8 @@ def speed(args, tmp):
             return [args.stet, "upscale", inp, "--scale", str(s), *extra, "-o", os.path.join(tmp, f"speed-stet.{ext}"),
                     "--no-log"]
         if s == 2:
-            cmds = {"stet upscale --scale 2": stet(), "stet upscale --scale 2 --no-refiner": stet("--no-refiner")}
+            cmds = {"stet upscale --scale 2": stet(), "stet upscale --scale 2 --no-refiner": stet("--no-refiner"),
+                    "stet upscale --scale 2 --back-projection on": stet("--back-projection", "on")}
         else:
             cmds = {"stet upscale --scale 4": stet(), "stet upscale --scale 4 --flips on": stet("--flips", "on"),
                     "stet upscale --scale 4 --flips off": stet("--flips", "off"),

@@ -52,7 +52,8 @@ final class UpscaleTests: XCTestCase {
     }
 
     func upscale(_ image: Image, scale: Int, method: Upscale.Method = .auto, weights: String? = nil,
-                 refiner: Bool = true, flips: Upscale.Flips = .auto, backProjection: Bool = true) throws -> Image {
+                 refiner: Bool = true, flips: Upscale.Flips = .auto,
+                 backProjection: Upscale.BackProjectionMode = .on) throws -> Image {
         try Upscale(width: image.width * scale, height: image.height * scale, method: method, weightsPath: weights,
                     useRefiner: refiner, flips: flips, backProjection: backProjection).run(image)
     }
@@ -130,11 +131,12 @@ final class UpscaleTests: XCTestCase {
     func testSharpEdgeRingsWithinBound() throws {
         let step = try Self.make(width: 40, height: 24, bands: 1) { x, _ in [x < 20 ? 64 : 192] }
         for scale in 2...4 {
-            for (method, backProjection, bound) in [(Upscale.Method.learned, true, 11), (.learned, false, 6), (.lanczos, true, 16)] {
+            for (method, backProjection, bound) in [(Upscale.Method.learned, Upscale.BackProjectionMode.on, 11), (.learned, .off, 6),
+                                                    (.lanczos, .on, 16)] {
                 let out = try upscale(step, scale: scale, method: method, backProjection: backProjection)
                 let px = try out.pixels().map(Int.init)
                 let lo = px.min()!, hi = px.max()!
-                let name = "x\(scale) \(method)" + (method == .learned && !backProjection ? " --no-back-projection" : "")
+                let name = "x\(scale) \(method)" + (method == .learned && backProjection == .off ? " --back-projection off" : "")
                 print("upscale step 64->192 \(name): range \(lo)...\(hi)")
                 XCTAssertGreaterThanOrEqual(lo, 64 - bound, "\(name) undershoot: \(lo)")
                 XCTAssertLessThanOrEqual(hi, 192 + bound, "\(name) overshoot: \(hi)")
@@ -247,6 +249,9 @@ final class UpscaleTests: XCTestCase {
         XCTAssertEqual([Upscale.Flips.on, .off, .all].map { Upscale(width: 1, height: 1, flips: $0).transposes(scale: 4) },
                        [false, false, true])
         XCTAssertTrue(Upscale(width: 1, height: 1, flips: .all).averagesFlips(scale: 2))
+        XCTAssertEqual((2...4).map { Upscale(width: 1, height: 1).backProjects(scale: $0) }, [false, true, true])
+        XCTAssertEqual([Upscale.BackProjectionMode.on, .off].map { Upscale(width: 1, height: 1, backProjection: $0).backProjects(scale: 2) },
+                       [true, false])
 
         let lr = try Self.scene().resized(scale: 0.5, kernel: "cubic").materialized()
         let w = lr.width, h = lr.height, s = 4
@@ -300,7 +305,7 @@ final class UpscaleTests: XCTestCase {
                 }
                 return (se / Double(input.width * input.height)).squareRoot()
             }
-            let on = try upscale(lr, scale: s), off = try upscale(lr, scale: s, backProjection: false)
+            let on = try upscale(lr, scale: s), off = try upscale(lr, scale: s, backProjection: .off)
             let rmsOn = try lumaRMS(on), rmsOff = try lumaRMS(off)
             let truth = try crop.pixels()
             let psnrOn = Self.psnr(try on.pixels(), truth), psnrOff = Self.psnr(try off.pixels(), truth)

@@ -17,14 +17,17 @@ import StetSupport
 ///   (at least 2), then Lanczos-3 down to the exact size.
 /// - `auto` beyond 4× or not enlarging: Lanczos-3. `learned` there is a usage error.
 ///
-/// At ×3 and ×4 the learned luma is, by default, the mean of the predictions from the image as
-/// it is and flipped three ways (`Flips`, `OrientedLuma`).
+/// At ×3 and ×4 the learned luma is, by default, the mean of the predictions from eight
+/// orientations: the image as it is and flipped three ways (`Flips`, `OrientedLuma`), and its
+/// transpose likewise (`TransposedStrip`), and one step of back-projection (`BackProjection`)
+/// makes it agree with the input.
 ///
 /// Output rows are made in bands, in parallel, and rounded into the output samples as each
-/// band is done; a band's working memory is at most 256 output rows with a refiner (whose
-/// context rows around each band are computed twice, so its bands are taller), 32 without.
-/// Memory is the output samples (and libvips' copy of them) plus a few planes the size of the
-/// input (four times as many with flips), whatever the scale. A non-integer scale adds one
+/// band is done; a band's working memory is at most 512 output rows with a refiner (whose
+/// context rows around each band are computed twice, so its bands are taller: at ×4 this
+/// halves that waste against 256), 32 without. Memory is the output samples (and libvips' copy
+/// of them) plus a few planes the size of the input (four times as many with flips, and the
+/// transposes' strips, a band's worth each), whatever the scale. A non-integer scale adds one
 /// float copy of the intermediate image it resizes.
 public struct Upscale: Sendable {
     public enum Method: String, Sendable, CaseIterable { case auto, lanczos, learned }
@@ -45,7 +48,13 @@ public struct Upscale: Sendable {
     /// Whether the learned path averages its prediction over the image's four flips.
     public var flips: Flips
     /// Whether the learned path back-projects its luma onto the input (`BackProjection`).
-    public var backProjection: Bool
+    public var backProjection: BackProjectionMode
+
+    /// Back-projection (`BackProjection`): one step that corrects the enlarged luma so that it
+    /// shrinks back to the input. +0.02 dB at ×4 and +0.05 dB at ×2 on the benchmark's
+    /// photographs, for about 10% more time at ×2. `auto` uses it at ×3 and ×4 and not at ×2,
+    /// which has a speed goal (1024² → 2048² in 0.3 s) and meets its quality goal without it.
+    public enum BackProjectionMode: String, Sendable, CaseIterable { case auto, on, off }
 
     /// The self-ensemble: the luma predicted from the image as it is, flipped left-right,
     /// top-bottom and both (`on`), and also from its transpose in the same four ways (`all`:
@@ -58,7 +67,7 @@ public struct Upscale: Sendable {
     public enum Flips: String, Sendable, CaseIterable { case auto, on, all, off }
 
     public init(width: Int, height: Int, method: Method = .auto, weightsPath: String? = nil, useRefiner: Bool = true,
-                flips: Flips = .auto, backProjection: Bool = true) {
+                flips: Flips = .auto, backProjection: BackProjectionMode = .auto) {
         self.width = width; self.height = height; self.method = method; self.weightsPath = weightsPath
         self.useRefiner = useRefiner; self.flips = flips; self.backProjection = backProjection
     }
@@ -113,6 +122,15 @@ public struct Upscale: Sendable {
         }
     }
 
+    /// Whether the learned path at `scale` back-projects (`BackProjectionMode`).
+    public func backProjects(scale: Int) -> Bool {
+        switch backProjection {
+        case .on: return true
+        case .off: return false
+        case .auto: return scale >= 3
+        }
+    }
+
     /// The path for `image` as it stands upright (EXIF orientation applied).
     public func plan(for image: Image) throws -> Plan {
         let swapped = image.orientation >= 5 && image.orientation <= 8
@@ -136,14 +154,14 @@ public struct Upscale: Sendable {
             return try source.resampledImage(width: width, height: height, kernel: .lanczos3)
         case .learned(let k, let resize):
             let pass = LearnedPass(source: source, bank: bank!, refiner: refiner, flips: averagesFlips(scale: k),
-                                   transposes: transposes(scale: k), backProjection: backProjection)
+                                   transposes: transposes(scale: k), backProjection: backProjects(scale: k))
             if resize {
                 return try pass.render().resampledImage(width: width, height: height, kernel: .lanczos3)
             }
             // Straight to output samples, band by band: no full-size float copy. Bands are
             // taller with a refiner, whose context rows around each band are computed twice.
             return try source.image(width: pass.outWidth, height: pass.outHeight, granularity: k,
-                                    maximumRows: refiner == nil ? 32 : 256) { rows, dst in
+                                    maximumRows: refiner == nil ? 32 : 512) { rows, dst in
                 pass.render(lowResRows: (rows.lowerBound / k)..<(rows.upperBound / k), into: dst)
             }
         }
