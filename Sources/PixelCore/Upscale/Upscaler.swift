@@ -45,7 +45,7 @@ public struct Upscale: Sendable {
     public var weightsPath: String?
     /// Whether the bundled refiner follows the bundled bank (the default); off, the bank alone.
     public var useRefiner: Bool
-    /// Whether the learned path averages its prediction over the image's four flips.
+    /// Which orientations the learned path averages its prediction over (`Flips`).
     public var flips: Flips
     /// Whether the learned path back-projects its luma onto the input (`BackProjection`).
     public var backProjection: BackProjectionMode
@@ -60,10 +60,11 @@ public struct Upscale: Sendable {
     /// top-bottom and both (`on`), and also from its transpose in the same four ways (`all`:
     /// the eight orientations, `TransposedStrip`), each mapped back, then averaged. The bank's
     /// and the refiner's errors are not symmetric, so they partly cancel. Four flips cost four
-    /// times the learned luma work for +0.11 dB at ×4; all eight about nine times, for +0.02 to
-    /// +0.04 dB more (Tools/upscale/README.md). `auto` uses all eight at ×3 and ×4, where there
-    /// is no speed goal and every hundredth of a dB counts, and none at ×2, whose single pass
-    /// is already 1 dB above Lanczos and has a speed goal.
+    /// times the learned luma work for +0.10 dB at ×4; all eight twice that again, for +0.015 dB
+    /// more on the benchmark's photographs (+0.038 on the 13 they were chosen on;
+    /// Tools/upscale/README.md). `auto` uses all eight at ×3 and ×4, where there is no speed
+    /// goal and every hundredth of a dB counts, and none at ×2, whose single pass is already
+    /// 1 dB above Lanczos and has a speed goal.
     public enum Flips: String, Sendable, CaseIterable { case auto, on, all, off }
 
     public init(width: Int, height: Int, method: Method = .auto, weightsPath: String? = nil, useRefiner: Bool = true,
