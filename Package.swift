@@ -1,5 +1,26 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
+
+/// The upscaler's SIMD kernels (the refiner's convolutions above all) run about twice as fast
+/// with AVX2 and FMA, which the default x86-64 target leaves out (SSE2 only). Like a C
+/// project's `-march=native`, PixelCore is built for Haswell's instruction set when the machine
+/// that builds it has it (measured: 1024² -> 4096² with --flips off, 3.4 s -> 1.5 s, the same
+/// pixels). `STET_PORTABLE=1 swift build` builds for any x86-64, for a binary that moves to an
+/// older machine.
+let hostTuning: [SwiftSetting] = {
+#if arch(x86_64) && os(Linux)
+    guard ProcessInfo.processInfo.environment["STET_PORTABLE"] == nil,
+          let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+          let line = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return [] }
+    let flags = Set(line.split(separator: " ").map(String.init))
+    // Haswell's additions over the baseline, as /proc/cpuinfo names them.
+    let haswell = ["avx", "avx2", "fma", "bmi1", "bmi2", "f16c", "movbe", "abm", "popcnt", "sse4_2"]
+    return haswell.allSatisfy(flags.contains) ? [.unsafeFlags(["-target-cpu", "haswell"])] : []
+#else
+    return []
+#endif
+}()
 
 let package = Package(
     name: "Stet",
@@ -28,7 +49,7 @@ let package = Package(
         // unoptimised, and the tests run them on real images (with -Onone the test suite took
         // minutes longer). Debug builds keep -g and -enable-testing.
         .target(name: "PixelCore", dependencies: ["CVips", "StetSupport"], resources: [.copy("Resources")],
-                swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+                swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))] + hostTuning),
         // One variadic SQLite call the ledger needs (see its header).
         .target(name: "CSQLiteTuning", linkerSettings: [.linkedLibrary("sqlite3")]),
         // The price card and the SQLite cost-avoidance log.
