@@ -8,16 +8,17 @@ import Foundation
 /// `halo` on each side, transposes them (a short, wide image: `width` rows of the strip's
 /// `rows.count + 2 × halo` columns), predicts all of it in the four flips, and keeps the
 /// middle columns. Rows further than `halo` from the band cannot change its prediction (the
-/// bank reads ±4, its buckets ±3 more, the refiner ±1 a layer), so the result is the same as
-/// predicting the whole transposed image; where the strip's edge is the image's own edge,
-/// both replicate it. The halo is paid for every band: about a third more work than one of
-/// the upright orientations at ×4.
+/// bank reads ±4 rows at ×3 and ×4, its buckets ±3, the refiner ±1 a layer: their sum plus 2
+/// is a safe bound), so the result is the same as predicting the whole transposed image;
+/// where the strip's edge is the image's own edge, both replicate it. The halo is paid for
+/// every band: at ×4, bands of 128 input rows, a strip costs about an eighth more than one of
+/// the upright orientations (162 rows against 128 plus the refiner's 16).
 struct TransposedStrip {
     /// Upright rows the strip holds: its columns.
     let held: Range<Int>
     let orientations: [OrientedLuma]
 
-    /// Upright rows beyond a band that can reach its prediction, with a margin.
+    /// Upright rows beyond a band that can reach its prediction, with a margin (17 at ×4).
     static func halo(bank: FilterBank, refiner: Refiner?) -> Int {
         bank.taps / 2 + 3 + (refiner?.depth ?? 0) + 2
     }

@@ -350,45 +350,58 @@ final class LearnedPass: @unchecked Sendable {
     /// back-projection, then corrected and kept within that range widened by
     /// `BackProjection.extraMargin`.
     func luma(lowResRows rows: Range<Int>) -> [Float] {
-        let upright = orientations[0]
-        guard let backProjection else { return plane(prediction(rows: rows), holding: rows, rows: rows, extraMargin: 0) }
+        guard let backProjection else {
+            var luma = plane(prediction(rows: rows), rows: rows)
+            clamp(&luma, rows: rows, extraMargin: 0)
+            return luma
+        }
         let predRows = backProjection.predictionRows(for: rows)
-        let predicted = plane(prediction(rows: predRows), holding: predRows, rows: predRows, extraMargin: 0)
-        let corrected = upright.luma.withUnsafeBufferPointer {
+        var predicted = plane(prediction(rows: predRows), rows: predRows)
+        clamp(&predicted, rows: predRows, extraMargin: 0)
+        var corrected = orientations[0].luma.withUnsafeBufferPointer {
             backProjection.corrected(predicted, predictionRows: predRows, luma: $0.baseAddress!, rows: rows)
         }
-        return plane(corrected, holding: rows, rows: rows, extraMargin: BackProjection.extraMargin, lanes: 0)
+        clamp(&corrected, rows: rows, extraMargin: BackProjection.extraMargin)
+        return corrected
     }
 
-    /// Output rows `rows × scale` as a plane clamped to each input pixel's de-ringing range
-    /// widened by `extraMargin`. `values` holds input rows `held`: `lanes` floats per input
-    /// pixel (phase dy·s+dx), or, with `lanes` 0, already a plane.
-    private func plane(_ values: [Float], holding held: Range<Int>, rows: Range<Int>, extraMargin: Float,
-                       lanes: Int? = nil) -> [Float] {
-        let s = scale, w = source.width, outW = w * s, lanes = lanes ?? bank.lanes, upright = orientations[0]
+    /// Output rows `rows × scale` as a plane, from a prediction of `bank.lanes` floats per
+    /// input pixel (phase dy·s+dx).
+    private func plane(_ prediction: [Float], rows: Range<Int>) -> [Float] {
+        let s = scale, w = source.width, outW = w * s, lanes = bank.lanes
         var out = [Float](repeating: 0, count: rows.count * s * outW)
-        values.withUnsafeBufferPointer { vp in
-          out.withUnsafeMutableBufferPointer { op in
+        prediction.withUnsafeBufferPointer { pp in
+            out.withUnsafeMutableBufferPointer { op in
+                for i in 0..<(rows.count * s) {
+                    let dst = op.baseAddress! + i * outW, src = pp.baseAddress! + (i / s) * w * lanes + (i % s) * s
+                    for lx in 0..<w {
+                        for dx in 0..<s { dst[lx * s + dx] = src[lx * lanes + dx] }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Keeps a plane of output rows `rows × scale` within each input pixel's de-ringing range
+    /// widened by `extraMargin`.
+    private func clamp(_ plane: inout [Float], rows: Range<Int>, extraMargin: Float) {
+        let s = scale, w = source.width, outW = w * s, upright = orientations[0]
+        plane.withUnsafeMutableBufferPointer { pp in
           upright.rangeLow.withUnsafeBufferPointer { lowp in
           upright.rangeHigh.withUnsafeBufferPointer { highp in
             for ly in rows {
                 for dy in 0..<s {
-                    let dst = op.baseAddress! + ((ly - rows.lowerBound) * s + dy) * outW
+                    let row = pp.baseAddress! + ((ly - rows.lowerBound) * s + dy) * outW
                     for lx in 0..<w {
                         let low = lowp[ly * w + lx] - extraMargin, high = highp[ly * w + lx] + extraMargin
-                        for dx in 0..<s {
-                            let v = lanes == 0 ? vp[((ly - held.lowerBound) * s + dy) * outW + lx * s + dx]
-                                : vp[((ly - held.lowerBound) * w + lx) * lanes + dy * s + dx]
-                            dst[lx * s + dx] = min(max(v, low), high)
-                        }
+                        for dx in 0..<s { row[lx * s + dx] = min(max(row[lx * s + dx], low), high) }
                     }
                 }
             }
           }
           }
-          }
         }
-        return out
     }
 
     /// Rows `lowResRows × scale` of the output, into `out`, clipped to 0...1.
