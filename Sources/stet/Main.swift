@@ -26,7 +26,7 @@ enum Main {
             let message = Stet.fullMessage(for: error)
                 .replacingOccurrences(of: "^Error: ", with: "", options: .regularExpression)
             if code == .validationFailure {
-                FileHandle.standardError.write(Data((message + "\n").utf8))
+                FileHandle.standardError.write(Data((Hint.render(message, Hint.flag) + "\n").utf8))
                 exit(2)
             }
             Console.error(message)

@@ -1,11 +1,13 @@
 import Foundation
+import StetSupport
 
 /// Terminal output. Errors are one line on stderr, prefixed "stet: ".
 enum Console {
     static let isTerminal = isatty(STDERR_FILENO) != 0
 
     static func error(_ message: String) {
-        let line = message.split(whereSeparator: \.isNewline).joined(separator: " ")
+        // Core messages carry hints as tokens; the CLI spells them as its flags, here only.
+        let line = Hint.render(message, Hint.flag).split(whereSeparator: \.isNewline).joined(separator: " ")
         FileHandle.standardError.write(Data("stet: \(line)\n".utf8))
     }
 
