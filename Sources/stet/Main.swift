@@ -1,4 +1,5 @@
 import ArgumentParser
+import CostLedger
 import Foundation
 import StetSupport
 
@@ -7,12 +8,28 @@ import StetSupport
 @main
 enum Main {
     static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        // Bare `stet` is a usage error: the subcommands, and exit 2.
+        if arguments.isEmpty {
+            FileHandle.standardError.write(Data((Stet.helpMessage() + "\n").utf8))
+            exit(2)
+        }
+        if let first = arguments.first, !first.hasPrefix("-"), Stet.subcommandNames.contains(first) == false,
+           first != "help" {
+            let near = Stet.nearestSubcommand(to: first)
+            Console.error("unknown command '\(first)'" + (near.map { "; did you mean '\($0)'?" } ?? "")
+                + " (stet --help lists the commands)")
+            exit(2)
+        }
         do {
             var command = try Stet.parseAsRoot()
             try command.run()
         } catch let error as StetError {
             Console.error(error.description)
             exit(error.isUsage ? 2 : 1)
+        } catch let error as RecorderError {
+            Console.error(error.description)
+            exit(1)
         } catch let error as BatchFailure {
             Console.error(error.description)
             exit(1)
@@ -32,6 +49,34 @@ enum Main {
             Console.error(message)
             exit(1)
         }
+    }
+}
+
+extension Stet {
+    static var subcommandNames: [String] {
+        configuration.subcommands.flatMap { [$0._commandName] + $0.configuration.aliases }
+    }
+
+    /// The subcommand a misspelling most likely meant: the fewest edits, at most two.
+    static func nearestSubcommand(to word: String) -> String? {
+        let scored = subcommandNames.map { ($0, editDistance(word.lowercased(), $0)) }.sorted { $0.1 < $1.1 }
+        guard let best = scored.first, best.1 <= max(2, best.0.count / 3) else { return nil }
+        return best.0
+    }
+
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        var row = Array(0...b.count)
+        for i in 1...max(a.count, 1) where !a.isEmpty {
+            var prev = row[0]
+            row[0] = i
+            for j in 1...max(b.count, 1) where !b.isEmpty {
+                let cur = row[j]
+                row[j] = min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] == b[j - 1] ? 0 : 1))
+                prev = cur
+            }
+        }
+        return a.isEmpty ? b.count : row[b.count]
     }
 }
 

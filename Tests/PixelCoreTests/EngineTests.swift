@@ -1,5 +1,5 @@
 import Foundation
-import PixelCore
+@testable import PixelCore
 import StetSupport
 import XCTest
 

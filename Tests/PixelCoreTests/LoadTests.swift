@@ -102,7 +102,7 @@ final class LoadTests: XCTestCase {
         var sizes: [Int] = []
         for level in [0, 9] {
             let path = dir.appendingPathComponent("l\(level).png").path
-            try image.save(path, compression: level)
+            try image.save(path, encoding: Encoding(compression: level))
             XCTAssertEqual(try Image.decode(path).pixels(), bytes, "level \(level)")
             sizes.append(try Data(contentsOf: URL(fileURLWithPath: path)).count)
         }
@@ -116,7 +116,7 @@ final class LoadTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("o.jpg").path
         let img = try Image.decode(Fixture.path("orientation-6.jpg"))
-        try img.save(out, quality: 80)
+        try img.save(out, encoding: Encoding(quality: 80))
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["o.jpg"])
         let back = try Image.open(out)
         XCTAssertEqual([back.width, back.height], [300, 400])

@@ -25,7 +25,7 @@ public struct LoadOptions: Sendable, Equatable {
         guard limitPixels > 0 else { return }
         let (count, overflow) = width.multipliedReportingOverflow(by: height)
         if overflow || count > limitPixels {
-            throw StetError.input(path, "\(what) of \(width)x\(height) pixels exceeds the pixel limit of \(limitPixels) (see --limit-pixels)")
+            throw StetError.input(path, "\(what) of \(width)x\(height) pixels exceeds the pixel limit of \(limitPixels) (see \(Hint.limitPixels))")
         }
     }
 }

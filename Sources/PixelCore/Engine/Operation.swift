@@ -4,7 +4,7 @@ import StetSupport
 /// A value for one libvips operation argument. The engine converts it to the GValue type
 /// that the operation declares for that argument, so `.string("centre")` sets an enum,
 /// `.int(3)` sets an int or an enum, and `.double` sets a double.
-public enum VipsArgument: @unchecked Sendable {
+enum VipsArgument: @unchecked Sendable {
     case int(Int)
     case double(Double)
     case bool(Bool)
@@ -17,34 +17,34 @@ public enum VipsArgument: @unchecked Sendable {
 }
 
 /// What a built operation produced, read back before the operation is released.
-public struct Outputs: @unchecked Sendable {
+struct Outputs: @unchecked Sendable {
     fileprivate var values: [String: Output] = [:]
 
     enum Output {
         case image(Image), int(Int), double(Double), bool(Bool), string(String), blob([UInt8]), doubles([Double])
     }
 
-    public func image(_ name: String = "out") -> Image? {
+    func image(_ name: String = "out") -> Image? {
         if case .image(let v)? = values[name] { return v } else { return nil }
     }
-    public func int(_ name: String) -> Int? {
+    func int(_ name: String) -> Int? {
         switch values[name] {
         case .int(let v)?: return v
         case .bool(let v)?: return v ? 1 : 0
         default: return nil
         }
     }
-    public func double(_ name: String) -> Double? {
+    func double(_ name: String) -> Double? {
         switch values[name] {
         case .double(let v)?: return v
         case .int(let v)?: return Double(v)
         default: return nil
         }
     }
-    public func blob(_ name: String) -> [UInt8]? {
+    func blob(_ name: String) -> [UInt8]? {
         if case .blob(let v)? = values[name] { return v } else { return nil }
     }
-    public func doubles(_ name: String) -> [Double]? {
+    func doubles(_ name: String) -> [Double]? {
         if case .doubles(let v)? = values[name] { return v } else { return nil }
     }
 }
@@ -55,25 +55,25 @@ public struct Outputs: @unchecked Sendable {
 /// then `vips_object_unref_outputs` and `g_object_unref` on every path.
 ///
 /// Arguments left out stay unset, so libvips' own defaults hold.
-public struct Operation: Sendable {
-    public let name: String
+struct Operation: Sendable {
+    let name: String
     private var arguments: [(String, VipsArgument)] = []
 
-    public init(_ name: String) { self.name = name }
+    init(_ name: String) { self.name = name }
 
     /// Sets an argument; `nil` leaves it unset.
-    public mutating func set(_ key: String, _ value: VipsArgument?) {
+    mutating func set(_ key: String, _ value: VipsArgument?) {
         if let value { arguments.append((key, value)) }
     }
 
-    public func with(_ key: String, _ value: VipsArgument?) -> Operation {
+    func with(_ key: String, _ value: VipsArgument?) -> Operation {
         var copy = self
         copy.set(key, value)
         return copy
     }
 
     /// Builds the operation and reads `outputs` (optional outputs must be named to be read).
-    public func run(outputs: [String] = ["out"]) throws -> Outputs {
+    func run(outputs: [String] = ["out"]) throws -> Outputs {
         Vips.start()
         guard let created = vips_operation_new(name) else {
             throw PixelError.failed(name, Vips.takeErrorMessage())
@@ -109,7 +109,7 @@ public struct Operation: Sendable {
     }
 
     /// Shorthand for the common case: run and return the image called "out".
-    public func image() throws -> Image {
+    func image() throws -> Image {
         guard let out = try run().image("out") else {
             throw PixelError.failed(name, "produced no output image")
         }

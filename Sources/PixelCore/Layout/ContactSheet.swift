@@ -55,7 +55,7 @@ public struct ContactSheet: Sendable {
         let thumb = try Thumbnail(paths[index], width: size, height: size, options: options).runWithSource()
         let flat = try thumb.image.flattened(on: background)
         let x = (size - flat.width) / 2, y = (size - flat.height) / 2
-        var cell = try flat.embedded(x: x, y: y, width: size, height: size, extend: "background",
+        var cell = try flat.embedded(x: x, y: y, width: size, height: size, extend: .background,
                                      background: background.values)
         if let text = labelText(index) {
             let badge = try makeBadge(text)
@@ -80,7 +80,7 @@ public struct ContactSheet: Sendable {
         let clipped = mask.width > maxWidth ? try mask.cropped(x: 0, y: 0, width: maxWidth, height: mask.height) : mask
         let rgb = try Image.bandJoin([clipped, clipped, clipped]).copyInterpretation(.srgb)
         return try rgb.embedded(x: pad, y: pad, width: clipped.width + 2 * pad, height: clipped.height + 2 * pad,
-                                extend: "black")
+                                extend: .black)
     }
 
     /// Joins cells (in reading order) into the sheet, filling any empty cells with background.
@@ -96,7 +96,7 @@ public struct ContactSheet: Sendable {
         let g = layout.gap
         guard g > 0 else { return joined }
         return try joined.embedded(x: g, y: g, width: layout.width, height: layout.height,
-                                   extend: "background", background: background.values)
+                                   extend: .background, background: background.values)
     }
 }
 

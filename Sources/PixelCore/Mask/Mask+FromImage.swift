@@ -5,7 +5,7 @@ extension Mask {
     /// transparent pixels are edited fully and partly transparent ones partly.
     public static func fromAlpha(_ raster: PixelRaster, path: String) throws -> Mask {
         guard raster.hasAlpha else {
-            throw StetError.input(path, "has no alpha channel; --from-alpha needs transparent pixels to mark the edit area")
+            throw StetError.input(path, "has no alpha channel; \(Hint.fromAlpha) needs transparent pixels to mark the edit area")
         }
         let b = raster.bands
         var values = [UInt8](repeating: 0, count: raster.width * raster.height)

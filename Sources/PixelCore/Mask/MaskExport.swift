@@ -41,11 +41,11 @@ public struct MaskExport: Sendable {
         let rules = api.rules
         let w = mask.width, h = mask.height
         if w < rules.minSide || h < rules.minSide {
-            throw StetError.output(path, "\(api.displayName) needs every side at least \(rules.minSide) px but the image is \(w)x\(h); use --region (it pads the crop to the API's sizes) or upscale the image")
+            throw StetError.output(path, "\(api.displayName) needs every side at least \(rules.minSide) px but the image is \(w)x\(h); use \(Hint.region) (it pads the crop to the API's sizes) or upscale the image")
         }
         let pixels = w * h
         if pixels < rules.minPixels || pixels > rules.maxPixels {
-            throw StetError.output(path, "\(api.displayName) accepts \(grouped(rules.minPixels)) to \(grouped(rules.maxPixels)) pixels but the image has \(grouped(pixels)) (\(w)x\(h)); " + (pixels > rules.maxPixels ? "use --region to send a crop around the mask, or downscale the image" : "upscale the image"))
+            throw StetError.output(path, "\(api.displayName) accepts \(grouped(rules.minPixels)) to \(grouped(rules.maxPixels)) pixels but the image has \(grouped(pixels)) (\(w)x\(h)); " + (pixels > rules.maxPixels ? "use \(Hint.region) to send a crop around the mask, or downscale the image" : "upscale the image"))
         }
     }
 
@@ -53,14 +53,14 @@ public struct MaskExport: Sendable {
     public func preflight(encodedBytes: Int, path: String) throws {
         guard let limit = api.rules.maxBytes, encodedBytes >= limit else { return }
         let mb = Double(encodedBytes) / 1_048_576
-        throw StetError.output(path, "\(api.displayName) needs a PNG under 4 MB but this mask is \(String(format: "%.1f", mb)) MB; use --region to send a crop around the mask, or downscale the image")
+        throw StetError.output(path, "\(api.displayName) needs a PNG under 4 MB but this mask is \(String(format: "%.1f", mb)) MB; use \(Hint.region) to send a crop around the mask, or downscale the image")
     }
 
     /// Pre-flight, encode as PNG, check the bytes, write atomically. Returns the PNG's size.
     @discardableResult
     public func write(_ mask: Mask, image: PixelRaster, to path: String) throws -> Int {
         try preflight(mask: mask, imageWidth: image.width, imageHeight: image.height, path: path)
-        let png = try raster(mask, image: image).image().encoded(".png")
+        let png = try raster(mask, image: image).image().encoded(.png)
         try preflight(encodedBytes: png.count, path: path)
         try SafeOutput.write(Data(png), to: path)
         return png.count

@@ -70,7 +70,7 @@ public struct RegionPlan: Codable, Equatable, Sendable {
 
     /// The crop of `raster` this plan sends, resized when the plan scales. `kernel` is a libvips
     /// resize kernel ("linear" for masks, nil for libvips' lanczos3 on images).
-    public func crop(_ raster: PixelRaster, kernel: String? = nil) throws -> PixelRaster {
+    public func crop(_ raster: PixelRaster, kernel: Image.Kernel? = nil) throws -> PixelRaster {
         let cut = raster.cropped(box)
         guard isScaled else { return cut }
         return try PixelRaster.resizing(cut, width: outputWidth, height: outputHeight, kernel: kernel)
@@ -80,13 +80,13 @@ public struct RegionPlan: Codable, Equatable, Sendable {
 extension PixelRaster {
     /// libvips `resize` to an exact size (the last row or column is padded or trimmed if
     /// libvips rounds a side the other way).
-    public static func resizing(_ raster: PixelRaster, width: Int, height: Int, kernel: String? = nil) throws -> PixelRaster {
+    public static func resizing(_ raster: PixelRaster, width: Int, height: Int, kernel: Image.Kernel? = nil) throws -> PixelRaster {
         if raster.width == width && raster.height == height { return raster }
         let sx = Double(width) / Double(raster.width), sy = Double(height) / Double(raster.height)
         var image = try raster.image().resized(scale: sx, vscale: sy, kernel: kernel)
         if image.width != width || image.height != height {
             image = try image.embedded(x: 0, y: 0, width: max(width, image.width), height: max(height, image.height),
-                                       extend: "copy")
+                                       extend: .copy)
                 .cropped(x: 0, y: 0, width: width, height: height)
         }
         return try PixelRaster(image)
@@ -125,7 +125,7 @@ public struct RegionFile: Codable, Equatable, Sendable {
         do {
             return try JSONDecoder().decode(RegionFile.self, from: data)
         } catch {
-            throw StetError.input(path, "is not a region.json written by stet mask --region")
+            throw StetError.input(path, "is not a region.json written by stet mask \(Hint.region)")
         }
     }
 

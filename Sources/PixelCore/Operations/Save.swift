@@ -2,55 +2,49 @@ import CVips
 import Foundation
 import StetSupport
 
-/// Writes an image through the saver libvips picks from the output's extension, always via a
-/// sibling temporary file renamed into place (see `SafeOutput`).
-///
-/// Defaults, in one place:
-/// - `quality`: unset, so libvips' own default holds (JPEG and WebP: 75).
+/// How outputs are encoded. Defaults, in one place:
+/// - `quality`: unset, so libvips' own default holds (JPEG, WebP, HEIC, AVIF: 75; JPEG XL: 75).
 /// - `compression`: unset, so libvips' own PNG zlib level holds (6).
 /// - `strip`: true. Proxies and derived images carry no metadata unless asked.
-public struct Save: Sendable {
-    public var path: String
+/// - `limitPixels`: the same cap as inputs (see `LoadOptions`).
+public struct Encoding: Sendable, Equatable {
     public var quality: Int?
     public var compression: Int?
     public var strip: Bool
     public var limitPixels: Int
 
-    public init(_ path: String, quality: Int? = nil, compression: Int? = nil, strip: Bool = true,
+    public init(quality: Int? = nil, compression: Int? = nil, strip: Bool = true,
                 limitPixels: Int = LoadOptions.defaultLimitPixels) {
-        self.path = path; self.quality = quality; self.compression = compression; self.strip = strip
-        self.limitPixels = limitPixels
+        self.quality = quality; self.compression = compression; self.strip = strip; self.limitPixels = limitPixels
     }
 
-    /// Formats Stet writes, by extension.
-    public static let writableExtensions = ["jpg", "jpeg", "png", "webp", "tif", "tiff"]
-    private static let lossy: Set<String> = ["jpg", "jpeg", "webp"]
+    public static let standard = Encoding()
+}
 
-    public static func saverName(for path: String) throws -> String {
-        let ext = (path as NSString).pathExtension.lowercased()
-        guard writableExtensions.contains(ext) else {
-            throw StetError.output(path, "unsupported output format \"\(ext)\"; use one of \(writableExtensions.joined(separator: ", "))")
-        }
-        Vips.start()
-        guard let raw = vips_foreign_find_save(path) else {
-            vips_error_clear()
-            throw StetError.output(path, "no libvips saver for \"\(ext)\"")
-        }
-        return String(cString: raw)
+/// Writes an image through the saver for the output's format (from its extension, or given),
+/// always via a sibling temporary file renamed into place (see `SafeOutput`).
+public struct Save: Sendable {
+    public var path: String
+    public var format: OutputFormat?
+    public var encoding: Encoding
+
+    public init(_ path: String, format: OutputFormat? = nil, encoding: Encoding = .standard) {
+        self.path = path; self.format = format; self.encoding = encoding
     }
 
     public func run(_ image: Image) throws {
-        try LoadOptions(limitPixels: limitPixels)
+        try LoadOptions(limitPixels: encoding.limitPixels)
             .checkPixels(width: image.width, height: image.height, path: path, what: "output")
-        let saver = try Save.saverName(for: path)
-        let ext = (path as NSString).pathExtension.lowercased()
+        let format = try self.format ?? OutputFormat.forPath(path)
+        try format.checkWritable(path)
         try SafeOutput.write(to: path) { tmp in
-            var op = Operation(saver)
+            var op = Operation(format.saver)
             op.set("in", .image(image))
             op.set("filename", .string(tmp))
-            op.set("strip", .bool(strip))
-            if Save.lossy.contains(ext) { op.set("Q", quality.map { .int($0) }) }
-            if ext == "png" { op.set("compression", compression.map { .int($0) }) }
+            op.set("strip", .bool(encoding.strip))
+            format.codecArguments(&op)
+            if format.isLossy { op.set("Q", encoding.quality.map { .int($0) }) }
+            if format == .png { op.set("compression", encoding.compression.map { .int($0) }) }
             // A lazy pipeline decodes while it saves, so a failure here is usually the input's
             // (a truncated file); the caller names the file it was working on.
             _ = try op.run(outputs: [])
@@ -59,23 +53,20 @@ public struct Save: Sendable {
 }
 
 extension Image {
-    /// Saves atomically; format from the extension.
-    public func save(_ path: String, quality: Int? = nil, compression: Int? = nil, strip: Bool = true,
-                     limitPixels: Int = LoadOptions.defaultLimitPixels) throws {
-        try Save(path, quality: quality, compression: compression, strip: strip, limitPixels: limitPixels).run(self)
+    /// Saves atomically; format from the extension unless given.
+    public func save(_ path: String, format: OutputFormat? = nil, encoding: Encoding = .standard) throws {
+        try Save(path, format: format, encoding: encoding).run(self)
     }
 
-    /// Encodes to memory in the format of `suffix` (".png", ".jpg"), for tests and payloads.
-    public func encoded(_ suffix: String, quality: Int? = nil) throws -> [UInt8] {
-        Vips.start()
-        guard let raw = vips_foreign_find_save_buffer(suffix) else {
-            vips_error_clear()
-            throw StetError.usage("Expected image suffix for format but received \(suffix)")
-        }
-        var op = Operation(String(cString: raw))
+    /// Encodes to memory, for tests, payloads and standard output.
+    public func encoded(_ format: OutputFormat, encoding: Encoding = .standard) throws -> [UInt8] {
+        try format.checkWritable("-")
+        var op = Operation(format.bufferSaver)
         op.set("in", .image(self))
-        op.set("strip", .bool(true))
-        if let quality, suffix != ".png" { op.set("Q", .int(quality)) }
+        op.set("strip", .bool(encoding.strip))
+        format.codecArguments(&op)
+        if format.isLossy { op.set("Q", encoding.quality.map { .int($0) }) }
+        if format == .png { op.set("compression", encoding.compression.map { .int($0) }) }
         guard let bytes = try op.run(outputs: ["buffer"]).blob("buffer") else {
             throw StetError.operation(op.name, "produced no buffer")
         }

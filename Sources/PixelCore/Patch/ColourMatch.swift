@@ -36,7 +36,7 @@ public enum ColourMatch {
             }
         }
         guard n >= 16 else {
-            throw StetError.input(maskPath, "--match-color needs pixels around the mask inside the patch to compare, but the mask fills the patch; make the region with a larger margin")
+            throw StetError.input(maskPath, "\(Hint.matchColor) needs pixels around the mask inside the patch to compare, but the mask fills the patch; make the region with a larger margin")
         }
         return (0..<colour).map { c in
             let mb = sb[c] / Double(n), me = se[c] / Double(n)

@@ -50,7 +50,7 @@ public struct PatchBack: Sendable {
             throw StetError.input(maskPath, "mask is empty (every pixel is 0); nothing to patch")
         }
         guard reach.x >= box.x, reach.y >= box.y, reach.maxX <= box.maxX, reach.maxY <= box.maxY else {
-            throw StetError.input(maskPath, "the \(feather > 0 ? "feathered " : "")mask reaches \(reach.x),\(reach.y),\(reach.width)x\(reach.height), outside the patch box \(box.x),\(box.y),\(box.width)x\(box.height); use a smaller --feather, or make the region with a larger margin")
+            throw StetError.input(maskPath, "the \(feather > 0 ? "feathered " : "")mask reaches \(reach.x),\(reach.y),\(reach.width)x\(reach.height), outside the patch box \(box.x),\(box.y),\(box.width)x\(box.height); use a smaller \(Hint.feather), or make the region with a larger margin")
         }
 
         var patch = edited.withBands(base.bands)

@@ -37,7 +37,7 @@ extension RegionFile {
         var crop = Mask.fromExport(raster, api: api)
         if crop.width != box.width || crop.height != box.height {
             let grey = PixelRaster(width: crop.width, height: crop.height, bands: 1, bytes: crop.values)
-            let r = try PixelRaster.resizing(grey, width: box.width, height: box.height, kernel: "linear")
+            let r = try PixelRaster.resizing(grey, width: box.width, height: box.height, kernel: .linear)
             crop = Mask(width: r.width, height: r.height, values: r.bytes)
         }
         var frame = PixelRaster(width: baseWidth, height: baseHeight, bands: 1)

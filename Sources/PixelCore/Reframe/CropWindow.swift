@@ -40,8 +40,14 @@ public enum ReframeFocus: Sendable, Equatable, CustomStringConvertible {
               let y = Double(parts[1].trimmingCharacters(in: .whitespaces)),
               x.isFinite, y.isFinite, x >= 0, y >= 0
         else { throw Validate.invalid(expected, "focus", text) }
-        let fractional = parts.allSatisfy { $0.contains(".") } && x <= 1 && y <= 1
-        return .point(x: x, y: y, fractional: fractional)
+        // A side written with a decimal point is a fraction of the size (0.3); whole numbers are
+        // pixels (640). Mixing them, or a fraction above 1, is refused rather than guessed.
+        let decimals = parts.filter { $0.contains(".") }.count
+        if decimals == 0 { return .point(x: x, y: y, fractional: false) }
+        guard decimals == 2, x <= 1, y <= 1 else {
+            throw Validate.invalid("fractions between 0 and 1 (0.3,0.6) or whole pixels (640,360)", "focus", text)
+        }
+        return .point(x: x, y: y, fractional: true)
     }
 }
 

@@ -12,7 +12,7 @@ extension Image {
             out = try out.cropped(x: 0, y: 0, width: min(out.width, width), height: min(out.height, height))
         }
         if out.width < width || out.height < height {
-            out = try out.embedded(x: 0, y: 0, width: width, height: height, extend: "copy")
+            out = try out.embedded(x: 0, y: 0, width: width, height: height, extend: .copy)
         }
         return out
     }

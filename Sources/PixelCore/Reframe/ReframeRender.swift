@@ -19,12 +19,12 @@ public enum ReframeRender {
         let (ow, oh) = (plan.outputWidth, plan.outputHeight)
         switch fill {
         case .mirror:
-            return try fitted.embedded(x: p.left, y: p.top, width: ow, height: oh, extend: "mirror")
+            return try fitted.embedded(x: p.left, y: p.top, width: ow, height: oh, extend: .mirror)
         case .edge:
-            return try fitted.embedded(x: p.left, y: p.top, width: ow, height: oh, extend: "copy")
+            return try fitted.embedded(x: p.left, y: p.top, width: ow, height: oh, extend: .copy)
         case .colour(let c):
             let background = fitted.hasAlpha ? c.values + [255] : c.values
-            return try fitted.embedded(x: p.left, y: p.top, width: ow, height: oh, extend: "background",
+            return try fitted.embedded(x: p.left, y: p.top, width: ow, height: oh, extend: .background,
                                        background: background)
         case .blur:
             // Blur a small copy (cheap, and a strong blur anyway), stretch it to cover the
@@ -46,7 +46,7 @@ public enum ReframeRender {
     public static func mask(plan: PadPlan) throws -> Image {
         let black = try Image.solid(width: plan.imageWidth, height: plan.imageHeight, colour: Colour(0, 0, 0)).band(0)
         return try black.embedded(x: plan.padding.left, y: plan.padding.top, width: plan.outputWidth,
-                                  height: plan.outputHeight, extend: "background", background: [255])
+                                  height: plan.outputHeight, extend: .background, background: [255])
             .copyInterpretation(.bw)
     }
 }

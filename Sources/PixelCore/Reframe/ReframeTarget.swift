@@ -12,13 +12,16 @@ public struct ReframeTarget: Sendable, Equatable {
 
     public var kind: Kind
 
-    public init(_ kind: Kind) { self.kind = kind }
+    /// The ratio as the user wrote it, for file names ("21x9", not the reduced "7x3").
+    public var written: String?
+
+    public init(_ kind: Kind, written: String? = nil) { self.kind = kind; self.written = written }
 
     /// Used in file names and the plan: the preset id, "9x16", or "1200x800".
     public var label: String {
         switch kind {
         case .preset(let p): return p.id
-        case .ratio(let r): return r.slug
+        case .ratio(let r): return written ?? r.slug
         case .size(let w, let h): return "\(w)x\(h)"
         }
     }
@@ -54,7 +57,9 @@ public struct ReframeTarget: Sendable, Equatable {
             guard let r = AspectRatio.parse(item) else {
                 throw Validate.invalid("ratio W:H such as 9:16 or 1.91:1", "ratio", item)
             }
-            return ReframeTarget(.ratio(r))
+            let typed = item.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: ":", with: "x")
+                .replacingOccurrences(of: "X", with: "x")
+            return ReframeTarget(.ratio(r), written: typed)
         }
     }
 

@@ -49,6 +49,8 @@ public struct Upscale: Sendable {
     public var flips: Flips
     /// Whether the learned path back-projects its luma onto the input (`BackProjection`).
     public var backProjection: BackProjectionMode
+    /// Told the share of output rows done (0...1) as bands finish, from worker threads.
+    public var progress: (@Sendable (Double) -> Void)? = nil
 
     /// Back-projection (`BackProjection`): one step that corrects the enlarged luma so that it
     /// shrinks back to the input. +0.02 dB at ×4 and +0.05 dB at ×2 on the benchmark's
@@ -96,7 +98,7 @@ public struct Upscale: Sendable {
             return .learned(scale: max(2, Int((scale - 1e-9).rounded(.up))), resize: true)
         }
         if method == .auto { return .lanczos }
-        throw StetError.usage("Expected an enlargement of more than 1x and at most 4x for --method learned but received \(String(format: "%.3g", scale))x; use --method lanczos")
+        throw StetError.usage("Expected an enlargement of more than 1x and at most 4x for \(Hint.method) learned but received \(String(format: "%.3g", scale))x; use \(Hint.method) lanczos")
     }
 
     /// Whether the learned path at `scale` runs the refiner: when asked, when one is bundled for
@@ -161,9 +163,11 @@ public struct Upscale: Sendable {
             }
             // Straight to output samples, band by band: no full-size float copy. Bands are
             // taller with a refiner, whose context rows around each band are computed twice.
+            let done = RowProgress(total: pass.outHeight, report: progress)
             return try source.image(width: pass.outWidth, height: pass.outHeight, granularity: k,
                                     maximumRows: refiner == nil ? 32 : 512) { rows, dst in
                 pass.render(lowResRows: (rows.lowerBound / k)..<(rows.upperBound / k), into: dst)
+                done.add(rows.count)
             }
         }
     }
@@ -431,5 +435,19 @@ final class LearnedPass: @unchecked Sendable {
                 }
             }
         }
+    }
+}
+
+/// Counts finished rows across bands and reports the share done.
+final class RowProgress: @unchecked Sendable {
+    private let total: Int
+    private let report: (@Sendable (Double) -> Void)?
+    private var done = 0
+    private let lock = NSLock()
+    init(total: Int, report: (@Sendable (Double) -> Void)?) { self.total = max(total, 1); self.report = report }
+    func add(_ rows: Int) {
+        guard let report else { return }
+        lock.lock(); done += rows; let share = Double(done) / Double(total); lock.unlock()
+        report(min(share, 1))
     }
 }

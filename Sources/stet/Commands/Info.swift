@@ -8,14 +8,16 @@ struct Info: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show size, format, bands, colour space, orientation and bytes of images.")
 
-    @Argument(help: "Image files to describe.")
+    @Argument(help: "Image files or folders to describe (- reads standard input).")
     var images: [String]
 
-    @Flag(help: "Print JSON instead of a table.")
+    @Flag(help: "Print one JSON object per file (JSON Lines) instead of a table.")
     var json = false
 
+    @Flag(help: "Look for images in the folders given, and in their subfolders.")
+    var recursive = false
+
     @OptionGroup var input: InputOptions
-    @OptionGroup var ledgerOptions: LedgerOptions
 
     struct Row: Codable {
         var path: String
@@ -33,30 +35,36 @@ struct Info: ParsableCommand {
     }
 
     func run() throws {
-        let clock = CommandClock()
+        // Read-only: it records nothing in the ledger.
+        let inputs = try InputList.expand(images, recursive: recursive)
+        let options = input.loadOptions
+        if inputs.count > 1 { Vips.concurrency = 1 }
+        let results = ParallelMap.run(inputs.count) { i -> Row in
+            let path = inputs[i]
+            let image = try Image.open(path, options: options)
+            let loader = image.loader ?? "unknown"
+            return Row(
+                path: StandardStreams.userName(path), width: image.width, height: image.height,
+                format: loader.replacingOccurrences(of: "load", with: "")
+                    .replacingOccurrences(of: "_source", with: "").replacingOccurrences(of: "_file", with: ""),
+                bands: image.bands, bitsPerBand: image.format.bits,
+                colourSpace: image.interpretation.rawValue, orientation: image.orientation,
+                hasAlpha: image.hasAlpha, iccProfile: image.hasICCProfile, pages: image.pageCount,
+                bytes: fileSize(path))
+        }
         var rows: [Row] = []
         var failed = 0
-        for path in images {
-            do {
-                let image = try Image.open(path, options: input.loadOptions)
-                let loader = image.loader ?? "unknown"
-                rows.append(Row(
-                    path: path, width: image.width, height: image.height,
-                    format: loader.replacingOccurrences(of: "load", with: "")
-                        .replacingOccurrences(of: "_source", with: "").replacingOccurrences(of: "_file", with: ""),
-                    bands: image.bands, bitsPerBand: image.format.bits,
-                    colourSpace: image.interpretation.rawValue, orientation: image.orientation,
-                    hasAlpha: image.hasAlpha, iccProfile: image.hasICCProfile, pages: image.pageCount,
-                    bytes: fileSize(path)))
-            } catch {
+        for (i, r) in results.enumerated() {
+            switch r {
+            case .success(let row): rows.append(row)
+            case .failure(let error):
                 failed += 1
-                Console.error("\(error)")
+                Console.error(Console.describe(error, naming: StandardStreams.userName(inputs[i])))
             }
         }
         if json {
-            let data = try stetJSONEncoder().encode(rows)
-            Console.out(String(decoding: data, as: UTF8.self))
-        } else {
+            for row in rows { Console.json(row) }
+        } else if !rows.isEmpty {
             let header = ["path", "size", "format", "bands", "bits", "colour", "orient", "alpha", "icc", "bytes"]
             let body = rows.map { r in
                 [r.path, "\(r.width)x\(r.height)", r.format, "\(r.bands)", "\(r.bitsPerBand)", r.colourSpace,
@@ -64,17 +72,6 @@ struct Info: ParsableCommand {
             }
             Console.out(Table.render(header: header, rows: body))
         }
-        if !rows.isEmpty {
-            // Reading headers avoids nothing by default; the entry still shows what was inspected.
-            var usage = Usage(operation: "info")
-            usage.parameters = ["files": "\(rows.count)"]
-            usage.inputs = try rows.map { try ledgerOptions.fileRecord($0.path, width: $0.width, height: $0.height) }
-            try ledgerOptions.record(usage, clock: clock)
-        }
-        if failed > 0 {
-            let failure = BatchFailure(failed: failed, total: images.count)
-            ledgerOptions.recordFailure(operation: "info", error: failure, clock: clock)
-            throw failure
-        }
+        if failed > 0 { throw BatchFailure(failed: failed, total: inputs.count) }
     }
 }

@@ -9,74 +9,83 @@ struct InpaintCommand: ParsableCommand {
         commandName: "inpaint",
         abstract: "Fill small defects (scratches, blobs) under a mask locally; pixels outside the mask stay bit-identical.",
         discussion: """
-        The mask is canonical: white = fill, black = keep; every pixel above 0 is filled.
+        The mask is canonical: white = fill, black = keep; every pixel above 0 is filled. An RGBA \
+        mask in OpenAI's convention (transparent = edit) is refused by name.
         Methods: fast (a biharmonic spline in tension solved from the hole's edge: exact on smooth
         gradients), texture (exemplar search and voting, PatchMatch, coarse to fine), auto (the
         default: fast and texture mixed for thin holes such as scratches in detailed
         surroundings, fast for wide holes and smooth surroundings). Only boxes around
         the holes are processed. A mask that covers more than half the image is refused: that is
         a regeneration. The output must be PNG or TIFF, so that untouched pixels stay identical.
+        Many images take --mask PATTERN (%s: each image's name) and -o PATTERN or --out DIR.
         Examples:
           stet inpaint photo.png --mask scratch.png -o fixed.png
           stet inpaint photo.png --mask blob.png --method texture -o fixed.png
+          stet inpaint shots/ --mask masks/%s.png --out fixed/ -o %s.png
         """)
 
-    @Argument(help: "The image to repair.")
-    var image: String
+    @Argument(help: "Images or folders of images to repair (- reads one image from standard input).")
+    var images: [String]
 
-    @Option(help: ArgumentHelp("The canonical mask (white = fill), the image's size.", valueName: "mask.png"))
+    @Option(help: ArgumentHelp("The canonical mask (white = fill), the image's size; or a pattern such as masks/%s.png for many images.", valueName: "mask.png"))
     var mask: String
 
     @Option(help: "auto, fast or texture.")
-    var method = "auto"
+    var method: Inpaint.Method = .auto
 
-    @Option(name: [.customShort("o"), .customLong("output")], help: "Output file (png or tif).")
-    var outputPath: String
+    @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Output file (png or tif), a name pattern for many inputs, or - for standard output (PNG).", valueName: "path|pattern"))
+    var outputPath: String?
 
+    @Option(name: .customLong("out"), help: ArgumentHelp("Folder for the outputs of many inputs (created if missing).", valueName: "dir"))
+    var outDir: String?
+
+    @OptionGroup var batch: BatchOptions
+    @OptionGroup var report: ReportOptions
     @OptionGroup var input: InputOptions
     @OptionGroup var output: LosslessOutputOptions
     @OptionGroup var ledgerOptions: LedgerOptions
 
     func validate() throws {
         try usage {
-            try Validate.oneOf(method, "method", Inpaint.Method.allCases.map(\.rawValue))
-            try LosslessOutput.check(outputPath)
+            try CommandOutputs.validate(output: outputPath, outDir: outDir, format: nil, inputs: images)
+            if let outputPath, outputPath != "-" { try LosslessOutput.check(outputPath) }
         }
     }
 
     func run() throws {
-        try ledgerOptions.recordingFailure(of: "inpaint", inputs: [image, mask]) { try inpaint(clock: $0) }
-    }
-
-    private func inpaint(clock: CommandClock) throws {
-        try SafeOutput.refuseOverwritingInputs(output: outputPath, inputs: [image, mask])
-        let source = try PixelRaster(Image.decode(image, options: input.loadOptions))
-        let holes = try Mask.load(mask, options: input.loadOptions)
-        let job = Inpaint(method: Inpaint.Method(rawValue: method) ?? .auto)
-        let (result, report) = try job.run(source, mask: holes, maskPath: mask, imagePath: image)
-        try result.image().save(outputPath, compression: output.pngCompression, strip: !output.keepMetadata,
-                                limitPixels: input.limitPixels)
-
-        var usage = Usage(operation: "inpaint")
-        usage.parameters = ["method": method, "filled": "\(report.filledPixels)", "regions": "\(report.regions)",
-                            "texture-regions": "\(report.textureRegions)"]
-        usage.inputs = [try ledgerOptions.fileRecord(image, width: source.width, height: source.height),
-                        try ledgerOptions.fileRecord(mask, width: holes.width, height: holes.height)]
-        usage.outputs = [try ledgerOptions.fileRecord(outputPath, width: result.width, height: result.height)]
-        try ledgerOptions.record(usage, clock: clock)
-        Console.out("\(outputPath): filled \(report.filledPixels) pixels in \(report.regions) \(report.regions == 1 ? "region" : "regions") "
-            + "(fast \(report.fastRegions), texture \(report.textureRegions)); \(report.changedPixels) pixels changed, "
-            + "0 outside the mask; processed \(report.processedPixels) of \(source.width * source.height) pixels; "
-            + String(format: "fill %.1f ms", report.seconds * 1000))
+        let recorder = try ledgerOptions.recorder()
+        let inputs = try InputList.expand(images, recursive: batch.recursive)
+        let masks = Companion.paths(mask, for: inputs)
+        let targets = try CommandOutputs.resolve(output: outputPath, outDir: outDir,
+                                                 format: outputPath == "-" ? .png : nil, inputs: inputs,
+                                                 defaultPattern: "%s-inpainted.png", extraInputs: masks)
+        var options = InpaintJob.Options()
+        options.method = method; options.load = input.loadOptions; options.encoding = output.encoding(input)
+        options.format = targets.format
+        let job = InpaintJob(options)
+        try BatchRunner(operation: "inpaint", recorder: recorder, report: report, workers: batch.jobs ?? 1)
+            .run(inputs) { i, _ in
+                let (result, usage) = try job.run(input: inputs[i], mask: masks[i], output: targets.writePaths[i])
+                try targets.emitIfStandardOutput(i)
+                let r = targets.shown(result, i)
+                let text = "\(r.output): filled \(r.filledPixels) pixels in \(r.regions) \(r.regions == 1 ? "region" : "regions") "
+                    + "(fast \(r.fastRegions), texture \(r.textureRegions)); \(r.changedPixels) pixels changed, "
+                    + "0 outside the mask; processed \(r.processedPixels) of \(r.width * r.height) pixels; "
+                    + String(format: "fill %.1f ms", r.fillMilliseconds)
+                return (r, usage.naming(targets, i), text)
+            }
     }
 }
 
 /// Outputs that must keep untouched pixels identical: PNG or TIFF only.
 enum LosslessOutput {
     static func check(_ path: String) throws {
-        let ext = (path as NSString).pathExtension.lowercased()
-        guard ["png", "tif", "tiff"].contains(ext) else {
+        if OutputNames.isPattern(path), (path as NSString).pathExtension.contains("%") { return }
+        guard OutputFormat(name: (path as NSString).pathExtension)?.isLossless == true else {
             throw StetError.usage("Expected a png or tif output for output but received \(path) (a lossy format would change pixels outside the mask)")
         }
     }
 }
+
+extension Inpaint.Method: ExpressibleByArgument {}
+extension InpaintJob.Result: OneToOneResult {}

@@ -65,9 +65,8 @@ struct LogGeneration: ParsableCommand {
     }
 
     func run() throws {
-        let clock = CommandClock()
-        guard let entry = try ledgerOptions.recordGeneration(model: model, count: count, seconds: seconds, kept: kept, clock: clock),
-              let item = entry.spent.first else { return }
+        let entry = try ledgerOptions.recorder().recordGeneration(model: model, count: count, seconds: seconds, kept: kept)
+        guard let item = entry.spent.first else { return }
         var line = "Logged \(item.what): \(item.subtotal.exact) \(item.currency) spent"
         if let kept {
             let generated = seconds ?? Double(count ?? 0)

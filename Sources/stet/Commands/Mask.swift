@@ -26,8 +26,8 @@ struct MaskCommand: ParsableCommand {
           stet mask photo.jpg --rect 100,80,200,150 --for stability --region -o hand.png
         """)
 
-    @Argument(help: "The image the mask is for (its size; its pixels for --from-alpha, --from-color, openai and --region).")
-    var image: String
+    @Argument(help: "The images (or folders) the mask is for (its size; its pixels for --from-alpha, --from-color, openai and --region).")
+    var images: [String]
 
     @Option(help: ArgumentHelp("A rectangle X,Y,W,H (repeatable).", valueName: "x,y,w,h"))
     var rect: [String] = []
@@ -68,9 +68,14 @@ struct MaskCommand: ParsableCommand {
     @Option(help: ArgumentHelp("With --region: context margin around the mask in pixels (default: a quarter of the mask's longer side, at least 32).", valueName: "px"))
     var margin: Int?
 
-    @Option(name: [.customShort("o"), .customLong("output")], help: "The mask file to write (PNG).")
-    var outputPath: String
+    @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("The mask file to write (PNG), or a name pattern for many images (%s, %e, %i).", valueName: "path|pattern"))
+    var outputPath: String?
 
+    @Option(name: .customLong("out"), help: ArgumentHelp("Folder for the masks of many images (created if missing).", valueName: "dir"))
+    var outDir: String?
+
+    @OptionGroup var batch: BatchOptions
+    @OptionGroup var report: ReportOptions
     @OptionGroup var input: InputOptions
     @OptionGroup var ledgerOptions: LedgerOptions
 
@@ -82,7 +87,7 @@ struct MaskCommand: ParsableCommand {
             guard sources > 0 else {
                 throw StetError.usage("Expected at least one of --rect, --ellipse, --polygon, --strokes, --from-alpha or --from-color but received none")
             }
-            _ = try shapes(includeStrokes: false)
+            _ = try shapes()
             if let fromColor, Colour(parsing: fromColor) == nil {
                 throw Validate.invalid("colour as #rrggbb, r,g,b or a name", "from-color", fromColor)
             }
@@ -90,103 +95,52 @@ struct MaskCommand: ParsableCommand {
             try Validate.nonNegativeInteger(grow, "grow")
             try Validate.nonNegativeInteger(feather, "feather")
             if let margin { try Validate.nonNegativeInteger(margin, "margin") }
-            guard (outputPath as NSString).pathExtension.lowercased() == "png" else {
+            try CommandOutputs.validate(output: outputPath, outDir: outDir, format: nil, inputs: images)
+            if let outputPath, outputPath != "-", (outputPath as NSString).pathExtension.lowercased() != "png" {
                 throw Validate.invalid("a .png output", "output", outputPath)
             }
+            if outputPath == "-" { throw Validate.invalid("a .png output", "output", "- (masks are written to files)") }
         }
     }
 
-    private func shapes(includeStrokes: Bool) throws -> [MaskShape] {
-        var list = try rect.map(MaskShape.rect(parsing:)) + ellipse.map(MaskShape.ellipse(parsing:))
+    private func shapes() throws -> [MaskShape] {
+        try rect.map(MaskShape.rect(parsing:)) + ellipse.map(MaskShape.ellipse(parsing:))
             + polygon.map(MaskShape.polygon(parsing:))
-        if includeStrokes, let strokes {
-            guard let data = FileManager.default.contents(atPath: strokes) else {
-                throw StetError.input(strokes, "no such file")
-            }
-            list += try MaskShape.strokes(json: data, path: strokes)
-        }
-        return list
     }
 
     func run() throws {
-        try ledgerOptions.recordingFailure(of: "mask", inputs: [image]) { try make(clock: $0) }
-    }
-
-    private func sidecar(_ suffix: String) -> String {
-        let url = URL(fileURLWithPath: outputPath)
-        let stem = url.deletingPathExtension().lastPathComponent
-        let dir = (outputPath as NSString).deletingLastPathComponent
-        return dir.isEmpty ? stem + suffix : (dir as NSString).appendingPathComponent(stem + suffix)
-    }
-
-    private func make(clock: CommandClock) throws {
-        let target = InpaintAPI(rawValue: api) ?? .canonical
-        let imagePath = sidecar(".image.png"), regionPath = sidecar(".region.json")
-        var inputs = [image]
-        if let strokes { inputs.append(strokes) }
-        try SafeOutput.refuseOverwritingInputs(output: outputPath, inputs: inputs)
+        let recorder = try ledgerOptions.recorder()
+        let inputs = try InputList.expand(images, recursive: batch.recursive)
+        let targets = try CommandOutputs.resolve(output: outputPath, outDir: outDir, format: nil, inputs: inputs,
+                                                 defaultPattern: "%s-mask.png", extraInputs: strokes.map { [$0] } ?? [])
         if region {
-            try SafeOutput.refuseOverwritingInputs(output: imagePath, inputs: inputs)
-            try SafeOutput.refuseOverwritingInputs(output: regionPath, inputs: inputs)
-        }
-
-        let raster = try PixelRaster(Image.decode(image, options: input.loadOptions))
-        let w = raster.width, h = raster.height
-        var mask = Mask.render(try shapes(includeStrokes: true), width: w, height: h)
-        if fromAlpha { mask = mask.union(try Mask.fromAlpha(raster, path: image)) }
-        if let fromColor, let colour = Colour(parsing: fromColor) {
-            mask = mask.union(Mask.fromColour(raster, colour: colour, tolerance: tolerance))
-        }
-        mask = mask.grown(by: grow).feathered(by: feather)
-        if invert { mask = mask.inverted() }
-
-        let export = MaskExport(target)
-        var outputs: [FileRecord] = []
-        var summary: String
-        if region {
-            guard let box = mask.boundingBox() else {
-                throw StetError.output(outputPath, "the mask is empty: no pixel is marked for editing; check the shapes' coordinates against the image size \(w)x\(h)")
+            for p in targets.paths {
+                let files = MaskJob.Files(image: p, mask: p)
+                try OutputCheck.file(files.regionImage, inputs: inputs)
+                try OutputCheck.file(files.regionFile, inputs: inputs)
             }
-            let plan = RegionPlan.plan(maskBox: box, width: w, height: h, api: target, margin: margin)
-            let maskCrop = try plan.crop(PixelRaster(width: w, height: h, bands: 1, bytes: mask.values), kernel: "linear")
-            let imageCrop = try plan.crop(raster)
-            let cropMask = Mask(width: maskCrop.width, height: maskCrop.height, values: maskCrop.bytes)
-            // Pre-flight everything before writing anything.
-            try export.preflight(mask: cropMask, imageWidth: imageCrop.width, imageHeight: imageCrop.height, path: outputPath)
-            let maskPNG = try export.raster(cropMask, image: imageCrop).image().encoded(".png")
-            try export.preflight(encodedBytes: maskPNG.count, path: outputPath)
-            let imagePNG = try imageCrop.image().encoded(".png")
-            if let limit = target.rules.maxBytes, imagePNG.count >= limit {
-                throw StetError.output(imagePath, "\(target.displayName) needs a PNG under 4 MB but the image crop is \(String(format: "%.1f", Double(imagePNG.count) / 1_048_576)) MB; use a smaller --margin or downscale the image")
-            }
-            let file = RegionFile(plan: plan, source: try FileRecord.of(image, width: w, height: h),
-                                  image: (imagePath as NSString).lastPathComponent,
-                                  mask: (outputPath as NSString).lastPathComponent)
-            try SafeOutput.write(Data(imagePNG), to: imagePath)
-            try SafeOutput.write(Data(maskPNG), to: outputPath)
-            try SafeOutput.write(try file.encoded(), to: regionPath)
-            outputs = [try ledgerOptions.fileRecord(outputPath, width: plan.outputWidth, height: plan.outputHeight),
-                       try ledgerOptions.fileRecord(imagePath, width: plan.outputWidth, height: plan.outputHeight),
-                       try ledgerOptions.fileRecord(regionPath)]
-            let b = plan.box
-            summary = "\(outputPath): \(target.rawValue) mask crop \(plan.outputWidth)x\(plan.outputHeight) of box \(b.x),\(b.y),\(b.width)x\(b.height)"
-                + (plan.isScaled ? String(format: " (scaled %.3fx%.3f)", plan.scaleX, plan.scaleY) : "")
-                + "; image crop \(imagePath); placement \(regionPath)"
-        } else {
-            try export.write(mask, image: raster, to: outputPath)
-            outputs = [try ledgerOptions.fileRecord(outputPath, width: w, height: h)]
-            summary = "\(outputPath): \(target.rawValue) mask \(w)x\(h), \(mask.editedPixelCount) pixels marked"
-                + String(format: " (%.2f%%)", mask.coverage * 100)
         }
-
-        var usage = Usage(operation: "mask")
-        usage.parameters = ["for": target.rawValue, "region": region ? "yes" : "no",
-                            "shapes": "\(rect.count + ellipse.count + polygon.count)"]
-        if grow > 0 { usage.parameters["grow"] = "\(grow)" }
-        if feather > 0 { usage.parameters["feather"] = "\(feather)" }
-        usage.inputs = [try ledgerOptions.fileRecord(image, width: w, height: h)]
-        usage.outputs = outputs
-        try ledgerOptions.record(usage, clock: clock)
-        Console.out(summary)
+        var options = MaskJob.Options()
+        options.shapes = try shapes(); options.strokesPath = strokes; options.fromAlpha = fromAlpha
+        options.fromColour = fromColor.flatMap(Colour.init(parsing:)); options.tolerance = tolerance
+        options.grow = grow; options.feather = feather; options.invert = invert
+        options.api = InpaintAPI(rawValue: api) ?? .canonical; options.region = region; options.margin = margin
+        options.load = input.loadOptions
+        let job = MaskJob(options)
+        try BatchRunner(operation: "mask", recorder: recorder, report: report,
+                        workers: batch.jobs ?? ProcessInfo.processInfo.activeProcessorCount)
+            .run(inputs) { i, _ in
+                let (r, usage) = try job.run(MaskJob.Files(image: inputs[i], mask: targets.paths[i]))
+                var text: String
+                if let b = r.box, let image = r.regionImage, let file = r.regionFile {
+                    text = "\(r.output): \(r.api) mask crop \(r.width)x\(r.height) of box \(b.x),\(b.y),\(b.width)x\(b.height)"
+                        + (r.scaleX.map { sx in String(format: " (scaled %.3fx%.3f)", sx, r.scaleY ?? sx) } ?? "")
+                        + "; image crop \(image); placement \(file)"
+                } else {
+                    text = "\(r.output): \(r.api) mask \(r.width)x\(r.height), \(r.markedPixels) pixels marked"
+                        + String(format: " (%.2f%%)", r.coverage * 100)
+                }
+                return (r, usage, text)
+            }
     }
 }

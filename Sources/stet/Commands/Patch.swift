@@ -16,21 +16,23 @@ struct PatchCommand: ParsableCommand {
         feathered mask is verified equal to BASE before the output is written, and the count of
         changed pixels is reported. --match-color corrects the patch's colour and brightness drift
         with per-channel gain and offset fitted on a ring of pixels just outside the mask.
+        Many BASE images take --with, --mask and --region as patterns (%s: each BASE's name).
         Examples:
           stet patch photo.png --with edited.png --mask mask.png --feather 6 -o final.png
           stet patch photo.png --with hand-edited.png --region hand.region.json --match-color -o final.png
+          stet patch shots/ --with edits/%s.png --mask masks/%s.png --out final/ -o %s.png
         """)
 
-    @Argument(help: "The original image (BASE).")
-    var base: String
+    @Argument(help: "The original images (BASE), or folders of them.")
+    var bases: [String]
 
-    @Option(name: .customLong("with"), help: ArgumentHelp("The edited image: BASE's size, or the region crop with --region.", valueName: "edited"))
+    @Option(name: .customLong("with"), help: ArgumentHelp("The edited image: BASE's size, or the region crop with --region; a pattern for many.", valueName: "edited"))
     var edited: String
 
-    @Option(help: ArgumentHelp("The region.json written by stet mask --region.", valueName: "region.json"))
+    @Option(help: ArgumentHelp("The region.json written by stet mask --region (or a pattern).", valueName: "region.json"))
     var region: String?
 
-    @Option(help: ArgumentHelp("The canonical mask (white = edit), BASE's size.", valueName: "mask.png"))
+    @Option(help: ArgumentHelp("The canonical mask (white = edit), BASE's size (or a pattern).", valueName: "mask.png"))
     var mask: String?
 
     @Option(help: ArgumentHelp("Feather the mask by this many pixels (Gaussian, sigma = px / 2).", valueName: "px"))
@@ -39,9 +41,14 @@ struct PatchCommand: ParsableCommand {
     @Flag(name: .customLong("match-color"), help: "Correct the patch's colour and brightness against the pixels around the mask.")
     var matchColor = false
 
-    @Option(name: [.customShort("o"), .customLong("output")], help: "Output file (png or tif).")
-    var outputPath: String
+    @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Output file (png or tif), a name pattern for many inputs, or - for standard output (PNG).", valueName: "path|pattern"))
+    var outputPath: String?
 
+    @Option(name: .customLong("out"), help: ArgumentHelp("Folder for the outputs of many inputs (created if missing).", valueName: "dir"))
+    var outDir: String?
+
+    @OptionGroup var batch: BatchOptions
+    @OptionGroup var report: ReportOptions
     @OptionGroup var input: InputOptions
     @OptionGroup var output: LosslessOutputOptions
     @OptionGroup var ledgerOptions: LedgerOptions
@@ -52,65 +59,41 @@ struct PatchCommand: ParsableCommand {
                 throw StetError.usage("Expected --mask or --region but received neither")
             }
             try Validate.nonNegativeInteger(feather, "feather")
-            try LosslessOutput.check(outputPath)
+            try CommandOutputs.validate(output: outputPath, outDir: outDir, format: nil, inputs: bases)
+            if let outputPath, outputPath != "-" { try LosslessOutput.check(outputPath) }
         }
     }
 
     func run() throws {
-        try ledgerOptions.recordingFailure(of: "patch", inputs: [base, edited]) { try patch(clock: $0) }
-    }
-
-    private func patch(clock: CommandClock) throws {
-        var inputs = [base, edited]
-        if let region { inputs.append(region) }
-        if let mask { inputs.append(mask) }
-        try SafeOutput.refuseOverwritingInputs(output: outputPath, inputs: inputs)
-
-        let baseRaster = try PixelRaster(Image.decode(base, options: input.loadOptions))
-        var editedRaster = try PixelRaster(Image.decode(edited, options: input.loadOptions))
-        let w = baseRaster.width, h = baseRaster.height
-        var box = Rect(x: 0, y: 0, width: w, height: h)
-        var frameMask: Mask
-        var maskPath = mask ?? ""
-        var maskFiles: [String] = mask.map { [$0] } ?? []
-        if let region {
-            let file = try RegionFile.load(region)
-            try file.check(baseWidth: w, baseHeight: h, regionPath: region, basePath: base)
-            box = file.box
-            editedRaster = try file.fitEdited(editedRaster, editedPath: edited)
-            if let mask {
-                frameMask = try Mask.load(mask, options: input.loadOptions)
-            } else {
-                let (m, path) = try file.frameMask(regionPath: region, baseWidth: w, baseHeight: h, options: input.loadOptions)
-                frameMask = m; maskPath = path; maskFiles = [path]
+        let recorder = try ledgerOptions.recorder()
+        let inputs = try InputList.expand(bases, recursive: batch.recursive)
+        let edits = Companion.paths(edited, for: inputs)
+        let regions = region.map { Companion.paths($0, for: inputs) }
+        let masks = mask.map { Companion.paths($0, for: inputs) }
+        let targets = try CommandOutputs.resolve(output: outputPath, outDir: outDir,
+                                                 format: outputPath == "-" ? .png : nil, inputs: inputs,
+                                                 defaultPattern: "%s-patched.png",
+                                                 extraInputs: edits + (regions ?? []) + (masks ?? []))
+        var options = PatchJob.Options()
+        options.feather = feather; options.matchColour = matchColor; options.load = input.loadOptions
+        options.encoding = output.encoding(input); options.format = targets.format
+        let job = PatchJob(options)
+        try BatchRunner(operation: "patch", recorder: recorder, report: report, workers: batch.jobs ?? 1)
+            .run(inputs) { i, _ in
+                let files = PatchJob.Files(base: inputs[i], edited: edits[i], region: regions?[i], mask: masks?[i],
+                                           output: targets.writePaths[i])
+                let (result, usage) = try job.run(files)
+                try targets.emitIfStandardOutput(i)
+                let r = targets.shown(result, i)
+                var text = "\(r.output): \(r.changedPixels) pixels changed, all inside the mask "
+                    + "(\(r.maskedPixels) under the \(r.feathered ? "feathered " : "")mask); 0 outside"
+                if let gain = r.colourGain, let offset = r.colourOffset {
+                    text += "; colour match gain " + gain.map { String(format: "%.3f", $0) }.joined(separator: "/")
+                        + " offset " + offset.map { String(format: "%+.1f", $0) }.joined(separator: "/")
+                }
+                return (r, usage.naming(targets, i), text)
             }
-        } else {
-            guard editedRaster.width == w, editedRaster.height == h else {
-                throw StetError.input(edited, "is \(editedRaster.width)x\(editedRaster.height) but \(base) is \(w)x\(h); a whole-frame patch must be BASE's size (for a region crop pass --region region.json)")
-            }
-            frameMask = try Mask.load(maskPath, options: input.loadOptions)
-        }
-
-        let job = PatchBack(feather: feather, matchColour: matchColor)
-        let (result, report) = try job.run(base: baseRaster, edited: editedRaster, box: box, mask: frameMask,
-                                           basePath: base, editedPath: edited, maskPath: maskPath)
-        try result.image().save(outputPath, compression: output.pngCompression, strip: !output.keepMetadata,
-                                limitPixels: input.limitPixels)
-
-        var usage = Usage(operation: "patch")
-        usage.parameters = ["feather": "\(feather)", "match-color": matchColor ? "yes" : "no",
-                            "region": region == nil ? "no" : "yes", "changed": "\(report.changedPixels)"]
-        usage.inputs = [try ledgerOptions.fileRecord(base, width: w, height: h),
-                        try ledgerOptions.fileRecord(edited, width: editedRaster.width, height: editedRaster.height)]
-            + (try maskFiles.map { try ledgerOptions.fileRecord($0) }) + (try region.map { [try ledgerOptions.fileRecord($0)] } ?? [])
-        usage.outputs = [try ledgerOptions.fileRecord(outputPath, width: w, height: h)]
-        try ledgerOptions.record(usage, clock: clock)
-        var line = "\(outputPath): \(report.changedPixels) pixels changed, all inside the mask "
-            + "(\(report.maskedPixels) under the \(feather > 0 ? "feathered " : "")mask); 0 outside"
-        if let fit = report.colourCorrection {
-            line += "; colour match gain " + fit.map { String(format: "%.3f", $0.gain) }.joined(separator: "/")
-                + " offset " + fit.map { String(format: "%+.1f", $0.offset) }.joined(separator: "/")
-        }
-        Console.out(line)
     }
 }
+
+extension PatchJob.Result: OneToOneResult {}

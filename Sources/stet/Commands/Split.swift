@@ -7,10 +7,18 @@ import StetSupport
 /// into cells, named by index in reading order.
 struct Split: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Cut a grid image into its cells (measured gutters and seams, a fixed layout, or a Stet grid map).")
+        abstract: "Cut grid images into their cells (measured gutters and seams, a fixed layout, or a Stet grid map).",
+        discussion: """
+        Cells are named <grid>-1.png, <grid>-2.png, ... in reading order, in --out DIR (default: \
+        <grid>-cells beside each grid). A single photograph is refused with --auto ("no grid found").
+        Examples:
+          stet split model-grid.png --auto
+          stet split grids/ --grid 2x2 --out cells --json
+          stet split pick.jpg --map pick.json
+        """)
 
-    @Argument(help: "The grid image.")
-    var grid: String
+    @Argument(help: "Grid images, or folders of them.")
+    var grids: [String]
 
     @Option(name: .customLong("grid"), help: "Layout as COLSxROWS, e.g. 2x2 or 3x2. Boundaries are still measured near the expected lines.")
     var layout: String?
@@ -18,15 +26,17 @@ struct Split: ParsableCommand {
     @Flag(help: "Detect the layout from gutters, borders and seams.")
     var auto = false
 
-    @Option(help: "A Stet grid map (grid.json) that cuts the sheet back exactly.")
+    @Option(help: "A Stet grid map (grid.json) that cuts the sheet back exactly (one grid).")
     var map: String?
 
-    @Option(name: .customLong("out"), help: "Folder for the cells (default: <grid name>-cells).")
+    @Option(name: .customLong("out"), help: "Folder for the cells (default: <grid name>-cells beside each grid).")
     var outDir: String?
 
-    @Option(help: "Cell format: png, jpg or webp.")
-    var format = "png"
+    @Option(help: "Cell format: \(OutputFormat.allValueStrings.joined(separator: ", ")).")
+    var format: OutputFormat = .png
 
+    @OptionGroup var batch: BatchOptions
+    @OptionGroup var report: ReportOptions
     @OptionGroup var input: InputOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var ledgerOptions: LedgerOptions
@@ -38,7 +48,10 @@ struct Split: ParsableCommand {
                 throw StetError.usage("Expected exactly one of --grid, --auto or --map but received \(modes)")
             }
             if let layout { _ = try Split.parseLayout(layout) }
-            try Validate.oneOf(format, "format", ["png", "jpg", "webp"])
+            if map != nil, grids.count != 1 {
+                throw StetError.usage("Expected one grid with --map but received \(grids.count)")
+            }
+            try format.checkWritable("--format \(format.fileExtension)")
         }
     }
 
@@ -51,69 +64,32 @@ struct Split: ParsableCommand {
     }
 
     func run() throws {
-        try ledgerOptions.recordingFailure(of: "split", inputs: [grid]) { try cut(clock: $0) }
-    }
-
-    private func cut(clock: CommandClock) throws {
-        let image = try Image.decode(grid, options: input.loadOptions)
-        let rects: [Rect]
-        var method = "auto"
-        if let map {
-            method = "map"
-            rects = try Split.rects(fromMap: map, image: image, grid: grid)
-        } else if let layout {
-            method = "grid"
+        let recorder = try ledgerOptions.recorder()
+        let inputs = try InputList.expand(grids, recursive: batch.recursive)
+        if let outDir { try OutputCheck.folder(outDir, create: true) }
+        var options = SplitJob.Options()
+        if let map { options.method = .map(map) } else if let layout {
             let (c, r) = try Split.parseLayout(layout)
-            rects = try GridDetector().cells(in: image, columns: c, rows: r)
-        } else {
-            do { rects = try GridDetector().cells(in: image) } catch let e as StetError {
-                throw StetError.input(grid, e.description)
+            options.method = .layout(columns: c, rows: r)
+        }
+        options.format = format; options.load = input.loadOptions; options.encoding = output.encoding(input)
+        let job = SplitJob(options)
+        let folders = inputs.map { grid -> String in
+            if let outDir { return outDir }
+            let base = ((grid as NSString).lastPathComponent as NSString).deletingPathExtension
+            return ((grid as NSString).deletingLastPathComponent as NSString).appendingPathComponent("\(base)-cells")
+        }
+        for (i, grid) in inputs.enumerated() {
+            for n in 1...4 { try SafeOutput.refuseOverwritingInputs(output: (folders[i] as NSString).appendingPathComponent(job.cellName(grid, n)), inputs: inputs + (map.map { [$0] } ?? [])) }
+        }
+        try BatchRunner(operation: "split", recorder: recorder, report: report,
+                        workers: batch.jobs ?? ProcessInfo.processInfo.activeProcessorCount)
+            .run(inputs) { i, _ in
+                let (r, usage) = try job.run(grid: inputs[i], folder: folders[i])
+                let text = r.cells.map { "\($0.index)\t\($0.rect.x),\($0.rect.y)\t\($0.rect.width)x\($0.rect.height)\t\($0.output)" }
+                    .joined(separator: "\n")
+                if !report.quiet { Console.status("split: \(r.cells.count) cells -> \(r.folder)") }
+                return (r, usage, text)
             }
-        }
-
-        let base = ((grid as NSString).lastPathComponent as NSString).deletingPathExtension
-        let dir = outDir ?? ((grid as NSString).deletingLastPathComponent as NSString)
-            .appendingPathComponent("\(base)-cells")
-        do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
-            throw StetError.output(dir, "cannot create folder")
-        }
-        var outputs: [FileRecord] = []
-        for (i, r) in rects.enumerated() {
-            let path = (dir as NSString).appendingPathComponent("\(base)-\(i + 1).\(format)")
-            try SafeOutput.refuseOverwritingInputs(output: path, inputs: [grid] + (map.map { [$0] } ?? []))
-            let cell = try image.cropped(x: r.x, y: r.y, width: r.width, height: r.height)
-            try cell.save(path, quality: output.quality, compression: output.pngCompression, strip: !output.keepMetadata,
-                          limitPixels: input.limitPixels)
-            outputs.append(try ledgerOptions.fileRecord(path, width: r.width, height: r.height))
-            Console.out("\(i + 1)\t\(r.x),\(r.y)\t\(r.width)x\(r.height)\t\(path)")
-        }
-        Console.status("split: \(rects.count) cells -> \(dir)")
-        var usage = Usage(operation: "split")
-        usage.parameters = ["method": method, "cells": "\(rects.count)"]
-        usage.inputs = [try ledgerOptions.fileRecord(grid, width: image.width, height: image.height)]
-        if let map { usage.inputs.append(try ledgerOptions.fileRecord(map)) }
-        usage.outputs = outputs
-        try ledgerOptions.record(usage, clock: clock)
-    }
-
-    /// The `image` rectangles of a Stet grid map, checked against the sheet.
-    static func rects(fromMap path: String, image: Image, grid: String) throws -> [Rect] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw StetError.input(path, "no such file")
-        }
-        let doc: GridMap
-        do { doc = try JSONDecoder().decode(GridMap.self, from: data) } catch {
-            throw StetError.input(path, "is not a Stet grid map")
-        }
-        guard doc.width == image.width, doc.height == image.height else {
-            throw StetError.input(path, "describes a \(doc.width)x\(doc.height) sheet but \(grid) is \(image.width)x\(image.height)")
-        }
-        for c in doc.cells {
-            let r = c.image
-            guard r.x >= 0, r.y >= 0, r.width > 0, r.height > 0, r.x + r.width <= image.width,
-                  r.y + r.height <= image.height
-            else { throw StetError.input(path, "cell \(c.index) lies outside the sheet") }
-        }
-        return doc.cells.sorted { $0.index < $1.index }.map(\.image)
     }
 }

@@ -3,11 +3,11 @@ import Foundation
 import PixelCore
 import StetSupport
 
-/// `stet upscale`: a strong draft enlarged locally instead of regenerated at a higher size.
+/// `stet upscale`: strong drafts enlarged locally instead of regenerated at a higher size.
 struct UpscaleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "upscale",
-        abstract: "Enlarge an image 2-4x with a learned filter bank and a small refining network (measurably better than Lanczos), or with Lanczos-3.",
+        abstract: "Enlarge images 2-4x with a learned filter bank and a small refining network (measurably better than Lanczos), or with Lanczos-3.",
         discussion: """
         --method auto (the default) uses the learned path for enlargements above 1x up to 4x: \
         at an exact 2x, 3x or 4x directly, otherwise at the next whole scale then Lanczos-3 down to \
@@ -18,16 +18,22 @@ struct UpscaleCommand: ParsableCommand {
         lower at 4x; --flips off: one pass, about seven times as fast, 0.12 dB lower), then \
         back-projects: the enlarged luma is corrected so that it shrinks back to the input \
         (--back-projection off to skip it, on to use it at 2x too). Alpha is enlarged with the cubic kernel, \
-        never the learned path. 8- and 16-bit, grey and RGB(A) keep their depth and bands.
+        never the learned path. 8- and 16-bit, grey and RGB(A) keep their depth and bands. \
+        A --width or --height that would not enlarge an input is refused for that input.
+
+        Many inputs (files, folders with --recursive) go to -o PATTERN or --out DIR, where the \
+        pattern's fields are %s (input name without extension), %e (its extension), %i (its \
+        position) and %% (default pattern %s@<scale>x.<ext>). One file runs at a time; each uses every core.
 
         Examples:
           stet upscale draft.png --scale 2 -o draft@2x.png
           stet upscale draft.jpg --width 3000 --sharpen 1 -o print.jpg
-          stet upscale draft.png --scale 4 --flips off -o quick@4x.png
+          stet upscale renders/ --scale 2 --out up/ -o %s_2x.png --json
+          cat draft.png | stet upscale - --scale 2 -o - --format webp > draft@2x.webp
         """)
 
-    @Argument(help: "The image to enlarge.")
-    var image: String
+    @Argument(help: "Images or folders of images to enlarge (- reads one image from standard input).")
+    var images: [String]
 
     @Option(help: "Enlarge by a whole factor: 2, 3 or 4.")
     var scale: Int?
@@ -39,7 +45,7 @@ struct UpscaleCommand: ParsableCommand {
     var height: Int?
 
     @Option(help: "auto, learned or lanczos.")
-    var method = "auto"
+    var method: Upscale.Method = .auto
 
     @Option(help: "Unsharp mask after enlarging (libvips sharpen, sigma 1), 0-10: the slope in edge areas; 0 for none.")
     var sharpen: Double = 0
@@ -51,75 +57,66 @@ struct UpscaleCommand: ParsableCommand {
     var noRefiner = false
 
     @Option(name: .customLong("back-projection"), help: "Learned path: correct the enlarged luma so that it shrinks back to the input (on, off; auto: on at 3x and 4x, off at 2x, where it adds about 0.05 dB for 10% more time).")
-    var backProjection = "auto"
+    var backProjection: Upscale.BackProjectionMode = .auto
 
     @Option(help: "Learned path: average the prediction over the image's four flips (on), over those and its transpose's four (all), or not (off); auto: all at 3x and 4x, off at 2x.")
-    var flips = "auto"
+    var flips: Upscale.Flips = .auto
 
-    @Option(name: [.customShort("o"), .customLong("output")], help: "Output file (format from its extension: jpg, png, webp, tif).")
-    var outputPath: String
+    @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Output file (format from its extension), a name pattern for many inputs (%s, %e, %i), or - for standard output.", valueName: "path|pattern"))
+    var outputPath: String?
 
+    @Option(name: .customLong("out"), help: ArgumentHelp("Folder for the outputs of many inputs (created if missing).", valueName: "dir"))
+    var outDir: String?
+
+    @Option(help: "Output format when -o does not say (standard output, or the default pattern): \(OutputFormat.allValueStrings.joined(separator: ", ")).")
+    var format: OutputFormat?
+
+    @OptionGroup var batch: BatchOptions
+    @OptionGroup var report: ReportOptions
     @OptionGroup var input: InputOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var ledgerOptions: LedgerOptions
 
     func validate() throws {
-        try usage { try check() }
-    }
-
-    private func check() throws {
-        let given = [scale != nil, width != nil, height != nil].filter { $0 }.count
-        guard given == 1 else {
-            throw StetError.usage("Expected exactly one of --scale, --width or --height but received \(given)")
+        try usage {
+            let given = [scale != nil, width != nil, height != nil].filter { $0 }.count
+            guard given == 1 else {
+                throw StetError.usage("Expected exactly one of --scale, --width or --height but received \(given)")
+            }
+            if let scale { try Validate.integer(scale, "scale", in: 2...4) }
+            if let width { try Validate.positiveInteger(width, "width") }
+            if let height { try Validate.positiveInteger(height, "height") }
+            try Validate.number(sharpen, "sharpen", in: 0...10)
+            try CommandOutputs.validate(output: outputPath, outDir: outDir, format: format, inputs: images)
         }
-        if let scale { try Validate.integer(scale, "scale", in: 2...4) }
-        if let width { try Validate.positiveInteger(width, "width") }
-        if let height { try Validate.positiveInteger(height, "height") }
-        try Validate.oneOf(method, "method", Upscale.Method.allCases.map(\.rawValue))
-        try Validate.oneOf(flips, "flips", Upscale.Flips.allCases.map(\.rawValue))
-        try Validate.oneOf(backProjection, "back-projection", Upscale.BackProjectionMode.allCases.map(\.rawValue))
-        try Validate.number(sharpen, "sharpen", in: 0...10)
-        _ = try Save.saverName(for: outputPath)
     }
 
     func run() throws {
-        try ledgerOptions.recordingFailure(of: "upscale", inputs: [image]) { try upscale(clock: $0) }
-    }
-
-    private func upscale(clock: CommandClock) throws {
-        try SafeOutput.refuseOverwritingInputs(output: outputPath, inputs: [image])
-        if let weights { try SafeOutput.refuseOverwritingInputs(output: outputPath, inputs: [weights]) }
-        let source = try Image.open(image, options: input.loadOptions)
-        let upright = (5...8).contains(source.orientation) ? (source.height, source.width) : (source.width, source.height)
-        let size = Upscale.targetSize(inWidth: upright.0, inHeight: upright.1, scale: scale, width: width, height: height)
-        try input.loadOptions.checkPixels(width: size.width, height: size.height, path: outputPath, what: "output")
-        let job = Upscale(width: size.width, height: size.height,
-                          method: Upscale.Method(rawValue: method) ?? .auto, weightsPath: weights,
-                          useRefiner: !noRefiner, flips: Upscale.Flips(rawValue: flips) ?? .auto,
-                          backProjection: Upscale.BackProjectionMode(rawValue: backProjection) ?? .auto)
-        let plan = try job.plan(for: source)
-        var result: Image
-        do { result = try job.run(source) } catch let e as StetError { throw e.naming(image) }
-        if sharpen > 0 { result = try result.sharpened(sigma: 1, m2: sharpen) }
-        try result.save(outputPath, quality: output.quality, compression: output.pngCompression, strip: !output.keepMetadata,
-                        limitPixels: input.limitPixels)
-
-        let planText: String
-        switch plan {
-        case .lanczos: planText = "lanczos3"
-        case .learned(let k, let resize):
-            planText = "learned-x\(k)" + (job.refines(scale: k) ? "+refiner" : "") + (job.averagesFlips(scale: k) ? "+flips" : "")
-                + (job.transposes(scale: k) ? "+transposes" : "")
-                + (job.backProjects(scale: k) ? "+backproject" : "") + (resize ? "+lanczos3" : "")
-        }
-        var usage = Usage(operation: "upscale")
-        usage.parameters = ["method": method, "plan": planText, "width": "\(size.width)", "height": "\(size.height)"]
-        if sharpen > 0 { usage.parameters["sharpen"] = "\(sharpen)" }
-        if flips != "auto" { usage.parameters["flips"] = flips }
-        if backProjection != "auto" { usage.parameters["back-projection"] = backProjection }
-        usage.inputs = [try ledgerOptions.fileRecord(image, width: upright.0, height: upright.1)]
-        usage.outputs = [try ledgerOptions.fileRecord(outputPath, width: size.width, height: size.height)]
-        try ledgerOptions.record(usage, clock: clock)
-        Console.out("\(outputPath): \(size.width)x\(size.height) (\(planText))")
+        let recorder = try ledgerOptions.recorder()
+        let inputs = try InputList.expand(images, recursive: batch.recursive)
+        let suffix = scale.map { "@\($0)x" } ?? "-up"
+        let targets = try CommandOutputs.resolve(output: outputPath, outDir: outDir, format: format, inputs: inputs,
+                                                 defaultPattern: "%s\(suffix).\(format?.fileExtension ?? "%e")",
+                                                 extraInputs: weights.map { [$0] } ?? [])
+        var options = UpscaleJob.Options()
+        options.scale = scale; options.width = width; options.height = height; options.method = method
+        options.weightsPath = weights; options.useRefiner = !noRefiner; options.flips = flips
+        options.backProjection = backProjection; options.sharpen = sharpen; options.load = input.loadOptions
+        options.encoding = output.encoding(input); options.format = targets.format
+        let job = UpscaleJob(options)
+        // Check every input's header and target size before any pixel work.
+        let prepared = inputs.indices.map { i in Result { try job.prepare(input: inputs[i], output: targets.writePaths[i]) } }
+        try BatchRunner(operation: "upscale", recorder: recorder, report: report, workers: batch.jobs ?? 1)
+            .run(inputs) { i, progress in
+                let (result, usage) = try job.run(try prepared[i].get(), progress: progress.report)
+                try targets.emitIfStandardOutput(i)
+                let shown = targets.shown(result, i)
+                return (shown, usage.naming(targets, i),
+                        "\(shown.output): \(result.width)x\(result.height) (\(result.plan))")
+            }
     }
 }
+
+extension Upscale.Method: ExpressibleByArgument {}
+extension Upscale.Flips: ExpressibleByArgument {}
+extension Upscale.BackProjectionMode: ExpressibleByArgument {}

@@ -1,46 +1,87 @@
 import Foundation
 import StetSupport
 
-/// Terminal output. Errors are one line on stderr, prefixed "stet: ".
+/// Terminal output. Results go to stdout; errors (one line, prefixed "stet: "), warnings,
+/// progress and summaries go to stderr, the same in every command.
 enum Console {
     static let isTerminal = isatty(STDERR_FILENO) != 0
+    private static let lock = NSLock()
 
     static func error(_ message: String) {
         // Core messages carry hints as tokens; the CLI spells them as its flags, here only.
         let line = Hint.render(message, Hint.flag).split(whereSeparator: \.isNewline).joined(separator: " ")
-        FileHandle.standardError.write(Data("stet: \(line)\n".utf8))
+        write(FileHandle.standardError, "stet: \(line)\n")
+    }
+
+    static func warning(_ message: String) {
+        write(FileHandle.standardError, "warning: \(Hint.render(message, Hint.flag))\n")
     }
 
     static func out(_ message: String) {
-        FileHandle.standardOutput.write(Data((message + "\n").utf8))
+        write(FileHandle.standardOutput, message + "\n")
     }
 
     static func status(_ message: String) {
-        FileHandle.standardError.write(Data((message + "\n").utf8))
+        write(FileHandle.standardError, message + "\n")
+    }
+
+    /// One JSON object on one line of stdout (JSON Lines).
+    static func json<T: Encodable>(_ value: T) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(value) else { return }
+        write(FileHandle.standardOutput, String(decoding: data, as: UTF8.self) + "\n")
+    }
+
+    /// An error as one line that names the file it happened to.
+    static func describe(_ error: Error, naming path: String) -> String {
+        if let e = error as? StetError { return e.naming(path).rendered() }
+        return "\(path): \(error)"
+    }
+
+    private static func write(_ handle: FileHandle, _ text: String) {
+        lock.lock(); defer { lock.unlock() }
+        handle.write(Data(text.utf8))
     }
 }
 
-/// A one-line progress bar on stderr, drawn only on a terminal.
+/// A one-line progress bar on stderr, drawn only on a terminal: files done of a batch, or the
+/// share done of a single long job.
 final class ProgressBar: @unchecked Sendable {
     private let total: Int
     private var done = 0
+    private var lastDrawn = -1
     private let lock = NSLock()
-    private let enabled: Bool
+    let enabled: Bool
 
     init(total: Int, enabled: Bool = Console.isTerminal) {
         self.total = total
-        self.enabled = enabled && total > 1
+        self.enabled = enabled
     }
 
     func tick(_ label: String) {
         lock.lock(); defer { lock.unlock() }
         done += 1
-        guard enabled else { return }
-        let width = 30
-        let filled = total == 0 ? width : width * done / total
-        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-        let name = String(label.suffix(30))
-        FileHandle.standardError.write(Data("\r[\(bar)] \(done)/\(total) \(name)\u{1B}[K".utf8))
+        guard enabled, total > 1 else { return }
+        draw(Double(done) / Double(max(total, 1)), "\(done)/\(total) \(String(label.suffix(30)))")
         if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+
+    /// A single job's share done, 0...1.
+    func fraction(_ share: Double) {
+        lock.lock(); defer { lock.unlock() }
+        guard enabled else { return }
+        let percent = Int(share * 100)
+        guard percent != lastDrawn else { return }
+        lastDrawn = percent
+        draw(share, "\(percent)%")
+        if percent >= 100 { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    }
+
+    private func draw(_ share: Double, _ label: String) {
+        let width = 30
+        let filled = min(width, Int(Double(width) * share))
+        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+        FileHandle.standardError.write(Data("\r[\(bar)] \(label)\u{1B}[K".utf8))
     }
 }

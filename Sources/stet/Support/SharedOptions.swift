@@ -7,7 +7,7 @@ extension ParsableArguments {
     /// helpers) reach swift-argument-parser as `ValidationError`s: usage text and exit code 2.
     func usage(_ checks: () throws -> Void) throws {
         do { try checks() } catch let error as StetError where error.isUsage {
-            throw ValidationError(error.description)
+            throw ValidationError(error.rendered())
         }
     }
 }
@@ -30,18 +30,20 @@ struct InputOptions: ParsableArguments {
     }
 }
 
-/// How image outputs are encoded, for commands that may write JPEG or WebP.
+/// How image outputs are encoded, for commands that may write lossy formats.
 struct OutputOptions: ParsableArguments {
-    @Option(help: "Encoder quality 1-100 for JPEG and WebP (libvips default 75).")
+    @Option(help: "Encoder quality 1-100 for JPEG, WebP, AVIF, HEIC and JPEG XL (libvips default 75).")
     var quality: Int?
 
     @OptionGroup var lossless: LosslessOutputOptions
 
-    var pngCompression: Int? { lossless.pngCompression }
-    var keepMetadata: Bool { lossless.keepMetadata }
-
     func validate() throws {
         try usage { if let quality { try Validate.integer(quality, "quality", in: 1...100) } }
+    }
+
+    func encoding(_ input: InputOptions) -> Encoding {
+        Encoding(quality: quality, compression: lossless.pngCompression, strip: !lossless.keepMetadata,
+                 limitPixels: input.limitPixels)
     }
 }
 
@@ -57,4 +59,36 @@ struct LosslessOutputOptions: ParsableArguments {
     func validate() throws {
         try usage { if let pngCompression { try Validate.integer(pngCompression, "png-compression", in: 0...9) } }
     }
+
+    func encoding(_ input: InputOptions) -> Encoding {
+        Encoding(compression: pngCompression, strip: !keepMetadata, limitPixels: input.limitPixels)
+    }
+}
+
+/// How a command reports: results on stdout (text or one JSON object per output), progress and
+/// diagnostics on stderr; the same in every command.
+struct ReportOptions: ParsableArguments {
+    @Flag(help: "Print one JSON object per output on stdout (JSON Lines), with the same fields as the text.")
+    var json = false
+
+    @Flag(name: [.customShort("q"), .customLong("quiet")], help: "No progress bar and no summary on stderr (errors and warnings still print).")
+    var quiet = false
+}
+
+/// How a command takes many inputs.
+struct BatchOptions: ParsableArguments {
+    @Flag(help: "Look for images in the folders given, and in their subfolders.")
+    var recursive = false
+
+    @Option(help: "Files processed at once (default: all cores for light work, 1 for commands that use every core per file).")
+    var jobs: Int?
+
+    func validate() throws {
+        try usage { if let jobs { try Validate.positiveInteger(jobs, "jobs") } }
+    }
+}
+
+extension OutputFormat: ExpressibleByArgument {
+    public init?(argument: String) { self.init(name: argument) }
+    public static var allValueStrings: [String] { allCases.map(\.fileExtension) }
 }

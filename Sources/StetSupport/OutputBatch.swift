@@ -4,11 +4,11 @@ import StetSupport
 /// Several outputs that appear together or not at all: each is written to a temporary sibling,
 /// and only when all are written are they renamed into place. A folder this batch had to
 /// create is removed again if the batch is discarded.
-final class OutputBatch {
+public final class OutputBatch {
     private var pending: [(tmp: String, final: String)] = []
     private let createdFolder: String?
 
-    init(folder: String) throws {
+    public init(folder: String) throws {
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: folder, isDirectory: &isDir) {
             guard isDir.boolValue else { throw StetError.output(folder, "is a file, not a folder") }
@@ -25,7 +25,7 @@ final class OutputBatch {
 
     /// A temporary sibling of `final`, registered so that commit renames it and discard removes
     /// it; the caller writes it.
-    func reserve(_ final: String) throws -> String {
+    public func reserve(_ final: String) throws -> String {
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: final, isDirectory: &isDir), isDir.boolValue {
             throw StetError.output(final, "is a folder")
@@ -37,13 +37,13 @@ final class OutputBatch {
 
     /// Writes one output to a temporary sibling of `final`; returns the temporary path.
     @discardableResult
-    func add(_ final: String, _ write: (String) throws -> Void) throws -> String {
+    public func add(_ final: String, _ write: (String) throws -> Void) throws -> String {
         let tmp = try reserve(final)
         try write(tmp)
         return tmp
     }
 
-    func commit() throws {
+    public func commit() throws {
         for (tmp, final) in pending {
             guard rename(tmp, final) == 0 else {
                 let reason = String(cString: strerror(errno))
@@ -53,7 +53,7 @@ final class OutputBatch {
         pending.removeAll()
     }
 
-    func discard() {
+    public func discard() {
         for (tmp, _) in pending { unlink(tmp) }
         pending.removeAll()
         if let createdFolder { try? FileManager.default.removeItem(atPath: createdFolder) }

@@ -1,0 +1,80 @@
+import Foundation
+import StetSupport
+
+/// `draft` as a job: one low-resolution review proxy of one file, by shrink-on-load
+/// (`thumbnail` on the file), never enlarged, normalised to 8-bit sRGB(A), metadata stripped.
+public struct DraftJob: Sendable {
+    public struct Options: Sendable {
+        /// The proxy's longest edge in pixels.
+        public var size = 512
+        public var format: OutputFormat = .jpeg
+        public var load: LoadOptions = .strict
+        public var encoding: Encoding = .standard
+        public init() {}
+    }
+
+    public struct Result: Sendable, Codable, Equatable {
+        public var input: String
+        public var output: String
+        public var sourceWidth: Int
+        public var sourceHeight: Int
+        public var width: Int
+        public var height: Int
+        public var bytesIn: Int64
+        public var bytesOut: Int64
+    }
+
+    public var options: Options
+    public init(_ options: Options) { self.options = options }
+
+    public func run(input: String, output: String) throws -> (Result, Usage) {
+        let thumb = try Thumbnail(input, width: options.size, height: options.size, size: .down,
+                                  options: options.load).runWithSource()
+        try thumb.image.save(output, format: options.format, encoding: options.encoding)
+        let result = Result(input: input, output: output, sourceWidth: thumb.sourceWidth, sourceHeight: thumb.sourceHeight,
+                            width: thumb.image.width, height: thumb.image.height, bytesIn: fileSize(input),
+                            bytesOut: fileSize(output))
+        let usage = Usage(operation: "draft",
+                          parameters: ["size": "\(options.size)", "format": options.format.fileExtension],
+                          inputs: [.init(input, width: thumb.sourceWidth, height: thumb.sourceHeight)],
+                          outputs: [.init(output, width: thumb.image.width, height: thumb.image.height)])
+        return (result, usage)
+    }
+}
+
+/// The provenance of a draft batch: each proxy's source path, SHA-256 and size, and the files
+/// that failed, so an approved proxy leads back to its exact full-resolution source.
+public struct DraftManifest: Codable, Sendable, Equatable {
+    public struct Made: Codable, Sendable, Equatable {
+        public var source: FileRecord
+        public var proxy: FileRecord
+        public init(source: FileRecord, proxy: FileRecord) { self.source = source; self.proxy = proxy }
+    }
+    public struct Failed: Codable, Sendable, Equatable {
+        public var source: String
+        public var error: String
+        public init(source: String, error: String) { self.source = source; self.error = error }
+    }
+    public var stetVersion: String
+    public var size: Int
+    public var format: String
+    public var proxies: [Made]
+    public var failures: [Failed]
+
+    public init(stetVersion: String, size: Int, format: String, proxies: [Made], failures: [Failed]) {
+        self.stetVersion = stetVersion; self.size = size; self.format = format; self.proxies = proxies
+        self.failures = failures
+    }
+
+    /// The manifest of what a batch made: sources and proxies hashed across cores.
+    public static func of(_ results: [DraftJob.Result], failures: [Failed], options: DraftJob.Options,
+                          version: String) throws -> DraftManifest {
+        let made = try ParallelMap.all(results.count) { i in
+            let r = results[i]
+            return Made(source: try FileRecord.of(r.input, width: r.sourceWidth, height: r.sourceHeight),
+                        proxy: try FileRecord.of(r.output, width: r.width, height: r.height))
+        }
+        return DraftManifest(stetVersion: version, size: options.size, format: options.format.fileExtension,
+                             proxies: made, failures: failures)
+    }
+}

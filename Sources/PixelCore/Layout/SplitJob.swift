@@ -1,0 +1,108 @@
+import Foundation
+import StetSupport
+
+/// `split` as a job: a grid image cut into its cells, found from gutters and seams, from a
+/// fixed layout measured near its lines, or exactly from a Stet grid map.
+public struct SplitJob: Sendable {
+    public enum Method: Sendable, Equatable {
+        case auto
+        case layout(columns: Int, rows: Int)
+        /// A Stet grid map (grid.json) written by `grid`.
+        case map(String)
+
+        var name: String {
+            switch self {
+            case .auto: return "auto"
+            case .layout: return "grid"
+            case .map: return "map"
+            }
+        }
+    }
+
+    public struct Options: Sendable {
+        public var method: Method = .auto
+        public var format: OutputFormat = .png
+        public var load: LoadOptions = .strict
+        public var encoding: Encoding = .standard
+        public init() {}
+    }
+
+    public struct Cell: Sendable, Codable, Equatable {
+        public var index: Int
+        public var rect: Rect
+        public var output: String
+    }
+
+    public struct Result: Sendable, Codable, Equatable {
+        public var input: String
+        public var folder: String
+        public var method: String
+        public var cells: [Cell]
+    }
+
+    public var options: Options
+    public init(_ options: Options) { self.options = options }
+
+    /// The name of cell `index` (1-based) of `grid`: `<grid name>-<index>.<format>`.
+    public func cellName(_ grid: String, _ index: Int) -> String {
+        let base = ((grid as NSString).lastPathComponent as NSString).deletingPathExtension
+        return "\(base)-\(index).\(options.format.fileExtension)"
+    }
+
+    /// Cuts `grid` into `folder`; the cells appear together or not at all.
+    public func run(grid: String, folder: String) throws -> (Result, Usage) {
+        let image = try Image.decode(grid, options: options.load)
+        let rects: [Rect]
+        var inputs: [Usage.File] = [.init(grid, width: image.width, height: image.height)]
+        switch options.method {
+        case .map(let path):
+            rects = try SplitJob.rects(fromMap: path, image: image, grid: grid)
+            inputs.append(.init(path))
+        case .layout(let c, let r):
+            rects = try GridDetector().cells(in: image, columns: c, rows: r)
+        case .auto:
+            do { rects = try GridDetector().cells(in: image) } catch let e as StetError {
+                throw StetError.input(grid, e.description)
+            }
+        }
+        let batch = try OutputBatch(folder: folder)
+        var cells: [Cell] = []
+        do {
+            for (i, r) in rects.enumerated() {
+                let path = (folder as NSString).appendingPathComponent(cellName(grid, i + 1))
+                let cell = try image.cropped(x: r.x, y: r.y, width: r.width, height: r.height)
+                try batch.add(path) { tmp in try cell.save(tmp, format: options.format, encoding: options.encoding) }
+                cells.append(Cell(index: i + 1, rect: r, output: path))
+            }
+            try batch.commit()
+        } catch {
+            batch.discard()
+            throw error
+        }
+        let usage = Usage(operation: "split", parameters: ["method": options.method.name, "cells": "\(rects.count)"],
+                          inputs: inputs,
+                          outputs: cells.map { .init($0.output, width: $0.rect.width, height: $0.rect.height) })
+        return (Result(input: grid, folder: folder, method: options.method.name, cells: cells), usage)
+    }
+
+    /// The `image` rectangles of a Stet grid map, checked against the sheet.
+    public static func rects(fromMap path: String, image: Image, grid: String) throws -> [Rect] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw StetError.input(path, "no such file")
+        }
+        let doc: GridMap
+        do { doc = try JSONDecoder().decode(GridMap.self, from: data) } catch {
+            throw StetError.input(path, "is not a Stet grid map")
+        }
+        guard doc.width == image.width, doc.height == image.height else {
+            throw StetError.input(path, "describes a \(doc.width)x\(doc.height) sheet but \(grid) is \(image.width)x\(image.height)")
+        }
+        for c in doc.cells {
+            let r = c.image
+            guard r.x >= 0, r.y >= 0, r.width > 0, r.height > 0, r.x + r.width <= image.width,
+                  r.y + r.height <= image.height
+            else { throw StetError.input(path, "cell \(c.index) lies outside the sheet") }
+        }
+        return doc.cells.sorted { $0.index < $1.index }.map(\.image)
+    }
+}

@@ -1,0 +1,179 @@
+import Foundation
+import StetSupport
+
+/// `reframe` as a job: one approved shot fitted to every target from one decode. `plan`
+/// decodes, measures the subject and decides every target (and writes nothing); `render`
+/// writes the targets, the plan file and any asked-for saliency map, together or not at all.
+/// Targets with the same geometry (Shorts, Reels and TikTok are all 1080x1920) are rendered
+/// and encoded once and linked to each name, and count as one avoided generation.
+public struct ReframeJob: Sendable {
+    public struct Options: Sendable {
+        public var reframe: ReframeOptions
+        /// The output format (default: the input's when Stet writes it, else PNG).
+        public var format: OutputFormat?
+        public var saliencyMap: String?
+        public var load: LoadOptions = .strict
+        public var encoding: Encoding = .standard
+        public init(_ reframe: ReframeOptions) { self.reframe = reframe }
+    }
+
+    /// The decision for one input, before anything is written.
+    public struct Planned: @unchecked Sendable {
+        public var input: String
+        public var folder: String
+        public var plan: ReframePlan
+        public var planFile: String
+        /// Every file `render` writes, in the folder.
+        public var files: [String]
+        let pyramid: SourcePyramid
+        let map: SaliencyMap
+
+        public var planJSON: Data { (try? stetJSONEncoder().encode(plan)) ?? Data() }
+    }
+
+    public struct Result: Sendable, Codable, Equatable {
+        public var input: String
+        public var folder: String
+        public var planFile: String
+        public var distinctRenders: Int
+        public var plan: ReframePlan
+        public init(input: String, folder: String, planFile: String, distinctRenders: Int, plan: ReframePlan) {
+            self.input = input; self.folder = folder; self.planFile = planFile; self.distinctRenders = distinctRenders
+            self.plan = plan
+        }
+    }
+
+    public var options: Options
+    public init(_ options: Options) { self.options = options }
+
+    public static func stem(_ input: String) -> String {
+        ((input as NSString).lastPathComponent as NSString).deletingPathExtension
+    }
+
+    public func plan(input: String, folder: String) throws -> Planned {
+        let o = options.reframe
+        let ext = options.format?.fileExtension ?? OutputFormat(name: (input as NSString).pathExtension)
+            .map { ($0.isWritable ? (input as NSString).pathExtension.lowercased() : "png") } ?? "png"
+        let stem = ReframeJob.stem(input)
+        // One decode serves every target: analysis and every cut read this memory image.
+        let source = try SourcePyramid.decodeSource(input, options: options.load)
+        if case let .point(x, y, false) = o.focus, x > Double(source.width) || y > Double(source.height) {
+            throw Validate.invalid("focus point inside the \(source.width)x\(source.height) image", "focus",
+                                   "\(Int(x)),\(Int(y))")
+        }
+        let pyramid = try SourcePyramid(source)
+        // The measures run on a small analysis copy; the smallest level makes it cheaply.
+        let map = try SaliencyMap.compute(o.focus.measure, for: pyramid.levels.last!)
+        let decision = ReframePlanner.plan(input: input, sourceWidth: source.width, sourceHeight: source.height,
+                                           map: map, options: o, stem: stem, imageExtension: ext)
+        let planFile = (folder as NSString).appendingPathComponent("\(stem)-plan.json")
+        var names: [String] = []
+        for t in decision.targets {
+            names.append(t.files.image)
+            names += [t.files.mask, t.files.payload, t.files.outpaintSource].compactMap { $0 }
+            names += (t.files.scaledSources ?? [:]).values.sorted()
+        }
+        let files = [planFile] + names.map { (folder as NSString).appendingPathComponent($0) }
+        for t in decision.targets {
+            try options.load.checkPixels(width: t.width, height: t.height,
+                                         path: (folder as NSString).appendingPathComponent(t.files.image), what: "output")
+        }
+        return Planned(input: input, folder: folder, plan: decision, planFile: planFile, files: files,
+                       pyramid: pyramid, map: map)
+    }
+
+    /// Writes every target of `planned`, its plan file and the saliency map if asked for.
+    public func render(_ planned: Planned) throws -> (Result, Usage) {
+        let decision = planned.plan, folder = planned.folder
+        let batch = try OutputBatch(folder: folder)
+        let distinct: Int
+        do {
+            distinct = try renderTargets(decision, from: planned.pyramid, into: batch, folder: folder)
+            let json = planned.planJSON
+            try batch.add(planned.planFile) { tmp in
+                guard FileManager.default.createFile(atPath: tmp, contents: json) else {
+                    throw StetError.output(planned.planFile, "cannot be written")
+                }
+            }
+            if let saliencyMap = options.saliencyMap {
+                let image = try planned.map.visualised()
+                try batch.add(saliencyMap) { tmp in try image.save(tmp, format: .png) }
+            }
+            try batch.commit()
+        } catch {
+            batch.discard()
+            throw error
+        }
+        let crops = decision.targets.filter { $0.mode == .crop }.count
+        let o = options.reframe
+        let usage = Usage(
+            operation: "reframe",
+            parameters: ["targets": decision.targets.map(\.target).joined(separator: ","), "mode": o.mode.rawValue,
+                         "focus": o.focus.description, "fill": o.fill.description,
+                         "threshold": String(format: "%.2f", o.threshold), "crops": "\(crops)",
+                         "pads": "\(decision.targets.count - crops)", "renders": "\(distinct)"],
+            inputs: [.init(planned.input, width: decision.sourceWidth, height: decision.sourceHeight)],
+            outputs: decision.targets.map { t in
+                .init((folder as NSString).appendingPathComponent(t.files.image), width: t.width, height: t.height)
+            },
+            units: distinct)
+        return (Result(input: planned.input, folder: folder, planFile: planned.planFile, distinctRenders: distinct,
+                       plan: decision), usage)
+    }
+
+    /// Renders every target to temporary files in `batch`, as many at once as there are cores
+    /// (each libvips pipeline is threaded too, but JPEG encoding is serial). Returns how many
+    /// distinct target images were rendered.
+    private func renderTargets(_ decision: ReframePlan, from source: SourcePyramid, into batch: OutputBatch,
+                               folder: String) throws -> Int {
+        let encoding = options.encoding
+        let padFill = options.reframe.fill
+        func path(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
+        var jobs: [(tmp: String, make: @Sendable () throws -> Image)] = []
+        var links: [(from: String, to: String)] = []
+        var byGeometry: [String: String] = [:]
+        for t in decision.targets {
+            let ext = (t.files.image as NSString).pathExtension
+            let key = t.crop.map { "crop \($0) \(t.width)x\(t.height) \(ext)" } ?? t.pad.map { "pad \($0) \(ext)" }
+            let tmp = try batch.reserve(path(t.files.image))
+            if let key, let first = byGeometry[key] {
+                links.append((first, tmp))
+            } else if let box = t.crop {
+                byGeometry[key!] = tmp
+                let (w, h) = (t.width, t.height)
+                jobs.append((tmp, { try source.crop(box, width: w, height: h) }))
+            } else if let pad = t.pad {
+                byGeometry[key!] = tmp
+                let fitted = try source.resized(toWidth: pad.imageWidth, height: pad.imageHeight).materialized()
+                jobs.append((tmp, { try ReframeRender.pad(fitted, plan: pad, fill: padFill) }))
+                if let mask = t.files.mask {
+                    jobs.append((try batch.reserve(path(mask)), { try ReframeRender.mask(plan: pad) }))
+                }
+                if let name = t.files.outpaintSource { jobs.append((try batch.reserve(path(name)), { fitted })) }
+                for request in t.outpaint?.requests ?? [] where request.scaledDown {
+                    let (w, h) = (request.imageWidth, request.imageHeight)
+                    jobs.append((try batch.reserve(path(request.image)), { try fitted.resized(toWidth: w, height: h) }))
+                }
+                if let payload = t.outpaint, let name = t.files.payload {
+                    let data = try stetJSONEncoder().encode(payload)
+                    try batch.add(path(name)) { tmp in
+                        guard FileManager.default.createFile(atPath: tmp, contents: data) else {
+                            throw StetError.output(name, "cannot be written")
+                        }
+                    }
+                }
+            }
+        }
+        let todo = jobs
+        _ = try ParallelMap.all(todo.count) { i in
+            try todo[i].make().save(todo[i].tmp, encoding: encoding)
+        }
+        // The same render under each name: a hard link where the file system allows, else a copy.
+        for (from, to) in links where link(from, to) != 0 {
+            do { try FileManager.default.copyItem(atPath: from, toPath: to) } catch {
+                throw StetError.output(to, "cannot be written: \(error.localizedDescription)")
+            }
+        }
+        return byGeometry.count
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import StetSupport
+
+/// `upscale` as a job: one input file enlarged to one output file. `prepare` reads only the
+/// header, so a batch can refuse a bad size or an over-limit output before any pixel work;
+/// `run` does the work and returns what it made with the `Usage` for the ledger.
+public struct UpscaleJob: Sendable {
+    public struct Options: Sendable {
+        /// Exactly one of `scale`, `width` and `height` (the CLI checks).
+        public var scale: Int?
+        public var width: Int?
+        public var height: Int?
+        public var method: Upscale.Method = .auto
+        public var weightsPath: String?
+        public var useRefiner = true
+        public var flips: Upscale.Flips = .auto
+        public var backProjection: Upscale.BackProjectionMode = .auto
+        /// Unsharp-mask slope after enlarging (libvips sharpen, sigma 1); 0 for none.
+        public var sharpen: Double = 0
+        public var load: LoadOptions = .strict
+        public var encoding: Encoding = .standard
+        /// The output format, when the output path's extension does not say (standard output).
+        public var format: OutputFormat?
+        public init() {}
+    }
+
+    /// One input, checked from its header: what it will become.
+    public struct Prepared: Sendable {
+        public var input: String
+        public var output: String
+        public var inputWidth: Int
+        public var inputHeight: Int
+        public var width: Int
+        public var height: Int
+        public var plan: Upscale.Plan
+        var upscale: Upscale
+        var header: Image
+    }
+
+    /// What one run made, in the fields the CLI prints (text and JSON).
+    public struct Result: Sendable, Codable, Equatable {
+        public var input: String
+        public var output: String
+        public var inputWidth: Int
+        public var inputHeight: Int
+        public var width: Int
+        public var height: Int
+        public var plan: String
+    }
+
+    public var options: Options
+    public init(_ options: Options) { self.options = options }
+
+    public func prepare(input: String, output: String) throws -> Prepared {
+        let header = try Image.open(input, options: options.load)
+        let swap = (5...8).contains(header.orientation)
+        let (w, h) = swap ? (header.height, header.width) : (header.width, header.height)
+        if let width = options.width, width <= w {
+            throw StetError.input(input, "is \(w)x\(h), so a width of \(width) would not enlarge it; upscale only enlarges (stet draft makes smaller copies)")
+        }
+        if let height = options.height, height <= h {
+            throw StetError.input(input, "is \(w)x\(h), so a height of \(height) would not enlarge it; upscale only enlarges (stet draft makes smaller copies)")
+        }
+        let size = Upscale.targetSize(inWidth: w, inHeight: h, scale: options.scale, width: options.width,
+                                      height: options.height)
+        try options.load.checkPixels(width: size.width, height: size.height, path: output, what: "output")
+        let upscale = Upscale(width: size.width, height: size.height, method: options.method,
+                              weightsPath: options.weightsPath, useRefiner: options.useRefiner, flips: options.flips,
+                              backProjection: options.backProjection)
+        let plan: Upscale.Plan
+        do { plan = try upscale.plan(for: header) } catch let e as StetError { throw e.naming(input) }
+        return Prepared(input: input, output: output, inputWidth: w, inputHeight: h, width: size.width,
+                        height: size.height, plan: plan, upscale: upscale, header: header)
+    }
+
+    /// Enlarges and writes the output; `progress` hears the share of rows done.
+    public func run(_ prepared: Prepared, progress: (@Sendable (Double) -> Void)? = nil) throws -> (Result, Usage) {
+        var upscale = prepared.upscale
+        upscale.progress = progress
+        var image: Image
+        do { image = try upscale.run(prepared.header) } catch let e as StetError { throw e.naming(prepared.input) }
+        if options.sharpen > 0 { image = try image.sharpened(sigma: 1, m2: options.sharpen) }
+        try image.save(prepared.output, format: options.format, encoding: options.encoding)
+
+        let text = planText(prepared)
+        let result = Result(input: prepared.input, output: prepared.output, inputWidth: prepared.inputWidth,
+                            inputHeight: prepared.inputHeight, width: prepared.width, height: prepared.height, plan: text)
+        var parameters = ["method": options.method.rawValue, "plan": text, "width": "\(prepared.width)",
+                          "height": "\(prepared.height)"]
+        if options.sharpen > 0 { parameters["sharpen"] = "\(options.sharpen)" }
+        if options.flips != .auto { parameters["flips"] = options.flips.rawValue }
+        if options.backProjection != .auto { parameters["back-projection"] = options.backProjection.rawValue }
+        let usage = Usage(operation: "upscale", parameters: parameters,
+                          inputs: [.init(prepared.input, width: prepared.inputWidth, height: prepared.inputHeight)],
+                          outputs: [.init(prepared.output, width: prepared.width, height: prepared.height)])
+        return (result, usage)
+    }
+
+    /// The path taken, as the ledger and the summary name it: "learned-x4+refiner+flips+...".
+    func planText(_ prepared: Prepared) -> String {
+        let job = prepared.upscale
+        switch prepared.plan {
+        case .lanczos: return "lanczos3"
+        case .learned(let k, let resize):
+            return "learned-x\(k)" + (job.refines(scale: k) ? "+refiner" : "") + (job.averagesFlips(scale: k) ? "+flips" : "")
+                + (job.transposes(scale: k) ? "+transposes" : "")
+                + (job.backProjects(scale: k) ? "+backproject" : "") + (resize ? "+lanczos3" : "")
+        }
+    }
+}

@@ -1,0 +1,31 @@
+/// What one use of a command did, as a job in the pixel core reports it and the ledger records
+/// it: which files it read and wrote (with their pixel sizes), the parameters that matter, and
+/// how many units of the default counterfactual it stands for (reframe: one per distinct
+/// render). The core does not hash: the ledger hashes the files it records, and only when it
+/// records them.
+public struct Usage: Sendable, Equatable {
+    /// A file a job read or wrote.
+    public struct File: Sendable, Equatable {
+        public var path: String
+        public var width: Int?
+        public var height: Int?
+        /// The name to record instead of `path` (`-` for a file that came from standard input
+        /// or went to standard output through a temporary file).
+        public var recordedAs: String?
+        public init(_ path: String, width: Int? = nil, height: Int? = nil, recordedAs: String? = nil) {
+            self.path = path; self.width = width; self.height = height; self.recordedAs = recordedAs
+        }
+    }
+
+    public var operation: String
+    public var parameters: [String: String]
+    public var inputs: [File]
+    public var outputs: [File]
+    public var units: Int
+
+    public init(operation: String, parameters: [String: String] = [:], inputs: [File] = [], outputs: [File] = [],
+                units: Int = 1) {
+        self.operation = operation; self.parameters = parameters; self.inputs = inputs; self.outputs = outputs
+        self.units = units
+    }
+}
