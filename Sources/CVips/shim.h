@@ -1,4 +1,4 @@
-// The only C in Stet: libvips' headers, plus helpers for what Swift cannot see.
+// The only C in Stet: libvips' headers (and zlib's crc32, for PNG chunk checks), plus helpers for what Swift cannot see.
 // GType constants such as G_TYPE_INT and VIPS_TYPE_IMAGE are macros, and the
 // object-type checks are macros too, so each gets a tiny inline function here.
 // Everything else (the operation engine itself) is Swift, in PixelCore.
@@ -7,6 +7,7 @@
 
 #include <vips/vips.h>
 #include <malloc.h>
+#include <zlib.h>
 
 static inline GType stet_type_int(void) { return G_TYPE_INT; }
 static inline GType stet_type_uint64(void) { return G_TYPE_UINT64; }
