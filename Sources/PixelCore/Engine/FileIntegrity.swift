@@ -17,8 +17,9 @@ import StetSupport
 /// may carry another thread's message, or none ("unknown libvips error").
 ///
 /// The check walks the container once (JPEG markers to EOI, PNG chunks to IEND with their
-/// CRCs, the WebP RIFF size and chunks): a single pass over bytes that are about to be read
-/// anyway, in the calling thread, with an answer that depends on the bytes alone.
+/// CRCs, the WebP RIFF size and chunks), and a JPEG's entropy-coded data is decoded once at
+/// 1/8 scale by libjpeg: passes over bytes that are about to be read anyway, in the calling
+/// thread, with an answer that depends on the bytes alone.
 enum FileIntegrity {
     /// What is wrong with a file, in the words of the error message.
     struct Problem: Error, Equatable {
@@ -36,7 +37,7 @@ enum FileIntegrity {
     }
 
     static func check(bytes b: UnsafeRawBufferPointer) -> Problem? {
-        if b.count >= 3, b[0] == 0xFF, b[1] == 0xD8, b[2] == 0xFF { return jpeg(b) }
+        if b.count >= 3, b[0] == 0xFF, b[1] == 0xD8, b[2] == 0xFF { return jpeg(b) ?? jpegDecode(b) }
         if b.count >= 8, Array(b[0..<8]) == pngSignature { return png(b) }
         if b.count >= 12, Array(b[0..<4]) == Array("RIFF".utf8), Array(b[8..<12]) == Array("WEBP".utf8) {
             return webp(b)
@@ -79,6 +80,21 @@ enum FileIntegrity {
                 }
             }
         }
+    }
+
+    /// Decodes the entropy-coded data once (libjpeg at 1/8 scale, on this thread, see
+    /// `stet_jpeg_check`): a bad Huffman code or a corrupt segment is found wherever it is,
+    /// where libvips 8.14 would miss one in the last strip it decodes on some runs.
+    private static func jpegDecode(_ b: UnsafeRawBufferPointer) -> Problem? {
+        guard let base = b.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
+        var message = [CChar](repeating: 0, count: 256)
+        guard stet_jpeg_check(base, UInt(b.count), &message, Int32(message.count)) == 1 else { return nil }
+        var text = String(cString: message)
+        for prefix in ["Corrupt JPEG data: ", "Warning: "] where text.hasPrefix(prefix) {
+            text.removeFirst(prefix.count)
+        }
+        if text == "Premature end of JPEG file" { return Problem(text: "truncated JPEG (premature end of data)") }
+        return Problem(text: "corrupt JPEG (\(text))")
     }
 
     /// The offset of the next FF that starts a real marker after `start`, or nil at the end.

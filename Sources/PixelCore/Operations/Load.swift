@@ -74,15 +74,12 @@ public struct Load: Sendable {
 
     /// Opens the file (header only) and checks the pixel cap before anything decodes.
     ///
-    /// Unless `failOn` is `.none`, the file's structure is checked from its bytes first (see
+    /// Unless `failOn` is `.none`, the file's structure is then checked from its bytes (see
     /// `FileIntegrity`), so a truncated JPEG, PNG or WebP is refused here, wherever it was cut,
     /// with the same message on every run, before a lazy pipeline decodes it on libvips'
-    /// threads.
+    /// threads (where libvips 8.14's own check depends on timing).
     public func run() throws -> Image {
         let loader = try Load.loaderName(for: path)
-        if options.failOn != .none, let problem = try FileIntegrity.check(path) {
-            throw StetError.input(path, "\(problem.text); \(Hint.lenient) decodes what is there")
-        }
         var op = Operation(loader)
         op.set("filename", .string(path))
         op.set("fail_on", .string(options.failOn.rawValue))
@@ -92,9 +89,16 @@ public struct Load: Sendable {
             if case .operation(_, let message) = e, message.contains("operation is blocked") {
                 throw StetError.input(path, "needs the \(loader) loader, which Stet blocks as untrusted")
             }
+            // A header the loader cannot read: the bytes say why, in the same words every run
+            // (libvips' error buffer is shared by every thread).
+            if let problem = try FileIntegrity.check(path) { throw StetError.input(path, problem.text) }
             throw e.naming(path)
         }
         try options.checkPixels(width: image.width, height: image.height, path: path)
+        // After the pixel cap, so that a header bomb is refused before anything decodes.
+        if options.failOn != .none, let problem = try FileIntegrity.check(path) {
+            throw StetError.input(path, "\(problem.text); \(Hint.lenient) decodes what is there")
+        }
         return image
     }
 }
