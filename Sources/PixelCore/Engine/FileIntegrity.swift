@@ -25,6 +25,10 @@ enum FileIntegrity {
     struct Problem: Error, Equatable {
         /// "truncated JPEG (premature end of data)", without the hint.
         var text: String
+        /// Whether libvips 8.14 decodes what is there with `fail_on=none`: a truncated JPEG or
+        /// non-interlaced PNG, yes; an interlaced PNG (decoded whole, by libspng) or a WebP
+        /// (libwebp parses the RIFF size first), no, so the message does not offer it.
+        var lenientHelps = true
     }
 
     /// Checks the file at `path` when its first bytes name a format checked here; other
@@ -125,19 +129,22 @@ enum FileIntegrity {
     private static func png(_ b: UnsafeRawBufferPointer) -> Problem? {
         guard let base = b.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
         let n = b.count
+        // IHDR's interlace method, the last of its 13 bytes.
+        let interlaced = n > 28 && b[28] != 0
+        func problem(_ text: String) -> Problem { Problem(text: text, lenientHelps: !interlaced) }
         var i = 8
         var last = "IHDR"
         while true {
-            guard i < n else { return Problem(text: "truncated PNG (no IEND chunk after the \(last) chunk)") }
-            guard i + 8 <= n else { return Problem(text: "truncated PNG (cut inside a chunk header after the \(last) chunk)") }
+            guard i < n else { return problem("truncated PNG (no IEND chunk after the \(last) chunk)") }
+            guard i + 8 <= n else { return problem("truncated PNG (cut inside a chunk header after the \(last) chunk)") }
             let length = Int(be32(b, i))
             let type = String(decoding: UnsafeRawBufferPointer(rebasing: b[(i + 4)..<(i + 8)]), as: UTF8.self)
             let name = type.allSatisfy({ $0.isASCII && $0.isLetter }) ? type : "unknown"
-            guard length <= 0x7FFF_FFFF else { return Problem(text: "corrupt PNG (the \(name) chunk declares \(length) bytes)") }
-            guard i + 12 + length <= n else { return Problem(text: "truncated PNG (cut inside the \(name) chunk)") }
+            guard length <= 0x7FFF_FFFF else { return problem("corrupt PNG (the \(name) chunk declares \(length) bytes)") }
+            guard i + 12 + length <= n else { return problem("truncated PNG (cut inside the \(name) chunk)") }
             let stored = be32(b, i + 8 + length)
             let computed = UInt32(crc32(0, base + i + 4, uInt(4 + length)))
-            guard stored == computed else { return Problem(text: "corrupt PNG (CRC mismatch in the \(name) chunk)") }
+            guard stored == computed else { return problem("corrupt PNG (CRC mismatch in the \(name) chunk)") }
             if type == "IEND" { return nil }
             last = name
             i += 12 + length
@@ -158,15 +165,20 @@ enum FileIntegrity {
         }
         let declared = le32(4) + 8
         guard declared <= n else {
-            return Problem(text: "truncated WebP (the RIFF header declares \(declared) bytes, the file has \(n))")
+            return Problem(text: "truncated WebP (the RIFF header declares \(declared) bytes, the file has \(n))",
+                           lenientHelps: false)
         }
         var i = 12
         while i < declared {
-            guard i + 8 <= declared else { return Problem(text: "corrupt WebP (a chunk header runs past the RIFF size)") }
+            guard i + 8 <= declared else {
+                return Problem(text: "corrupt WebP (a chunk header runs past the RIFF size)", lenientHelps: false)
+            }
             let size = le32(i + 4)
-            let name = String(decoding: UnsafeRawBufferPointer(rebasing: b[i..<(i + 4)]), as: UTF8.self)
+            let fourcc = String(decoding: UnsafeRawBufferPointer(rebasing: b[i..<(i + 4)]), as: UTF8.self)
+                .trimmingCharacters(in: .whitespaces)
+            let name = fourcc.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) ? fourcc : "unknown"
             guard i + 8 + size <= declared else {
-                return Problem(text: "truncated WebP (cut inside the \(name.trimmingCharacters(in: .whitespaces)) chunk)")
+                return Problem(text: "corrupt WebP (the \(name) chunk runs past the RIFF size)", lenientHelps: false)
             }
             i += 8 + size + (size & 1)
         }

@@ -97,7 +97,7 @@ public struct Load: Sendable {
         try options.checkPixels(width: image.width, height: image.height, path: path)
         // After the pixel cap, so that a header bomb is refused before anything decodes.
         if options.failOn != .none, let problem = try FileIntegrity.check(path) {
-            throw StetError.input(path, "\(problem.text); \(Hint.lenient) decodes what is there")
+            throw StetError.input(path, problem.text + (problem.lenientHelps ? "; \(Hint.lenient) decodes what is there" : ""))
         }
         return image
     }
