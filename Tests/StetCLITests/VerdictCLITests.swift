@@ -96,7 +96,13 @@ final class VerdictCLITests: XCTestCase {
         let dir = try Stet.tempDir()
         let corpus = try makeCorpus(in: dir)
         let out = dir.appendingPathComponent("out")
-        let inputs = [Stet.fixture("candidate-1.jpg")] + corpus.map(\.path) + [Stet.fixture("candidate-2.jpg")]
+        // Headers that libvips' own loaders refuse: their messages come through libvips' one
+        // error buffer, shared by the two workers' threads, and must still be each file's own.
+        let gif = dir.appendingPathComponent("bad.gif").path
+        try Data("GIF89a".utf8 + [0x10, 0, 0x10, 0, 0xF7, 0, 0]).write(to: URL(fileURLWithPath: gif))
+        let tiff = dir.appendingPathComponent("bad.tif").path
+        try Data([0x49, 0x49, 0x2A, 0x00, 0x08, 0, 0, 0, 0xFF, 0xFF]).write(to: URL(fileURLWithPath: tiff))
+        let inputs = [Stet.fixture("candidate-1.jpg")] + corpus.map(\.path) + [gif, tiff, Stet.fixture("candidate-2.jpg")]
         var seen: Set<String> = []
         for run in 0..<10 {
             try? FileManager.default.removeItem(at: out)
@@ -113,5 +119,9 @@ final class VerdictCLITests: XCTestCase {
         for damaged in corpus where !damaged.message.hasSuffix("(") {
             XCTAssertTrue(lines.contains("stet: " + damaged.message), "\(lines)")
         }
+        for path in [gif, tiff] {
+            XCTAssertEqual(lines.filter { $0.hasPrefix("stet: \(path): ") }.count, 1, "\(lines)")
+        }
+        XCTAssertEqual(lines.last, "stet: 6 of 8 files failed")
     }
 }
