@@ -1,4 +1,5 @@
-// The only C in Stet: libvips' headers, plus helpers for what Swift cannot see.
+// The only C in Stet: libvips' headers (and zlib's crc32 and libjpeg, for the damaged-file
+// checks), plus helpers for what Swift cannot see.
 // GType constants such as G_TYPE_INT and VIPS_TYPE_IMAGE are macros, and the
 // object-type checks are macros too, so each gets a tiny inline function here.
 // Everything else (the operation engine itself) is Swift, in PixelCore.
@@ -7,6 +8,11 @@
 
 #include <vips/vips.h>
 #include <malloc.h>
+#include <zlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <setjmp.h>
+#include <jpeglib.h>
 
 static inline GType stet_type_int(void) { return G_TYPE_INT; }
 static inline GType stet_type_uint64(void) { return G_TYPE_UINT64; }
@@ -50,5 +56,62 @@ static inline int stet_live_object_count(void) {
 
 // glibc's M_ARENA_MAX is a macro Swift does not import.
 static inline void stet_limit_malloc_arenas(int n) { mallopt(M_ARENA_MAX, n); }
+
+// libjpeg reports errors by longjmp, which Swift cannot catch: this decodes a JPEG held in
+// memory at 1/8 scale (every entropy-coded byte is still decoded, the inverse DCT is trivial)
+// on the calling thread and stops at the first warning or error. Returns 0 when the decoder
+// had nothing to say, otherwise 1 and libjpeg's message in `message`. The same bytes give the
+// same answer on every run, unlike libvips 8.14's fail_on on its worker threads.
+typedef struct {
+    struct jpeg_error_mgr pub;
+    jmp_buf jump;
+    char *message;
+    int message_size;
+} stet_jpeg_error;
+
+static void stet__jpeg_fail(j_common_ptr cinfo) {
+    stet_jpeg_error *e = (stet_jpeg_error *) cinfo->err;
+    (*cinfo->err->format_message)(cinfo, e->message);
+    longjmp(e->jump, 1);
+}
+
+static void stet__jpeg_message(j_common_ptr cinfo, int level) {
+    if (level < 0) stet__jpeg_fail(cinfo);      // a warning: corrupt or truncated data
+}
+
+static inline int stet_jpeg_check(const unsigned char *data, unsigned long size,
+                                  char *message, int message_size) {
+    struct jpeg_decompress_struct cinfo;
+    stet_jpeg_error err;
+    JSAMPARRAY row = NULL;
+    if (message_size < JMSG_LENGTH_MAX) return -1;
+    memset(&cinfo, 0, sizeof(cinfo));
+    cinfo.err = jpeg_std_error(&err.pub);
+    err.pub.error_exit = stet__jpeg_fail;
+    err.pub.emit_message = stet__jpeg_message;
+    err.message = message;
+    err.message_size = message_size;
+    message[0] = 0;
+    jpeg_create_decompress(&cinfo);
+    if (setjmp(err.jump)) {
+        jpeg_destroy_decompress(&cinfo);
+        return 1;
+    }
+    jpeg_mem_src(&cinfo, data, size);
+    jpeg_read_header(&cinfo, TRUE);
+    cinfo.scale_num = 1;
+    cinfo.scale_denom = 8;
+    cinfo.dct_method = JDCT_IFAST;
+    cinfo.do_fancy_upsampling = FALSE;
+    cinfo.do_block_smoothing = FALSE;
+    jpeg_start_decompress(&cinfo);
+    row = (*cinfo.mem->alloc_sarray)((j_common_ptr) &cinfo, JPOOL_IMAGE,
+                                     cinfo.output_width * cinfo.output_components, 1);
+    while (cinfo.output_scanline < cinfo.output_height)
+        jpeg_read_scanlines(&cinfo, row, 1);
+    jpeg_finish_decompress(&cinfo);             // reads to EOI: a missing tail warns
+    jpeg_destroy_decompress(&cinfo);
+    return 0;
+}
 
 #endif

@@ -1,4 +1,5 @@
 import CVips
+import Foundation
 import StetSupport
 
 /// A value for one libvips operation argument. The engine converts it to the GValue type
@@ -61,6 +62,9 @@ struct Operation: Sendable {
 
     init(_ name: String) { self.name = name }
 
+    /// Serialises the builds that open files (see `run`).
+    private static let fileLock = NSLock()
+
     /// Sets an argument; `nil` leaves it unset.
     mutating func set(_ key: String, _ value: VipsArgument?) {
         if let value { arguments.append((key, value)) }
@@ -89,10 +93,17 @@ struct Operation: Sendable {
         }
         // buildp may swap `op` for an equal operation from the cache; either way we own one ref.
         var built: UnsafeMutablePointer<VipsOperation>? = created
+        // libvips keeps one error buffer for the whole process. A loader's build reads a user's
+        // file header, and its message must be that file's alone, whichever other files other
+        // threads are opening: builds that open files take turns, from a clear buffer to the
+        // message taken. (Other builds are not serialised: some evaluate whole pipelines.)
+        let opensFile = name == "thumbnail" || name.hasSuffix("load")
+        if opensFile { Operation.fileLock.lock(); vips_error_clear() }
         let status = vips_cache_operation_buildp(&built)
+        let failure = status == 0 ? nil : Vips.takeErrorMessage()
+        if opensFile { Operation.fileLock.unlock() }
         let op = built ?? created
-        guard status == 0 else {
-            let message = Vips.takeErrorMessage()
+        if let message = failure {
             vips_object_unref_outputs(stet_object(op))
             g_object_unref(op)
             throw PixelError.failed(name, message)

@@ -4,6 +4,8 @@ import StetSupport
 enum PixelError {
     /// A libvips operation failed; libvips' message, prefixed with the operation's name.
     static func failed(_ operation: String, _ message: String) -> StetError {
-        .operation(operation, message)
+        // Some loaders prefix their own messages with their name already ("gifload: ...").
+        let prefix = operation + ": "
+        return .operation(operation, message.hasPrefix(prefix) ? String(message.dropFirst(prefix.count)) : message)
     }
 }

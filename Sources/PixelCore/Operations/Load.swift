@@ -26,6 +26,11 @@ public struct Load: Sendable {
         guard FileManager.default.isReadableFile(atPath: path) else {
             throw StetError.input(path, "is not readable")
         }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue
+        if size == 0 { throw StetError.input(path, "empty file (0 bytes)") }
+        if let blocked = Load.blockedFormat(path) {
+            throw StetError.input(path, "\(blocked) is blocked: Stet does not render vector or document formats")
+        }
         guard let raw = vips_foreign_find_load(path) else {
             vips_error_clear()
             throw StetError.input(path, "is not an image in a format Stet can read")
@@ -36,7 +41,43 @@ public struct Load: Sendable {
         return String(cString: raw)
     }
 
+    /// Vector and document formats, named from their first bytes: libvips renders them through
+    /// librsvg and poppler, which Stet does not trust with strangers' files.
+    static func blockedFormat(_ path: String) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        let head = (try? handle.read(upToCount: 4096)) ?? Data()
+        let text = String(decoding: head, as: UTF8.self)
+        let start = text.drop(while: { $0 == "\u{FEFF}" || $0.isWhitespace })
+        if start.hasPrefix("%PDF-") { return "PDF" }
+        if start.hasPrefix("<"), text.contains("<svg") { return "SVG" }
+        return nil
+    }
+
+    /// The format's name in messages: "JPEG" for jpegload, "WebP" for webpload.
+    static func formatName(_ loader: String) -> String {
+        let known = ["jpegload": "JPEG", "pngload": "PNG", "webpload": "WebP", "gifload": "GIF",
+                     "tiffload": "TIFF", "heifload": "HEIF", "jxlload": "JPEG XL", "jp2kload": "JPEG 2000"]
+        if let name = known[loader] { return name }
+        return loader.hasSuffix("load") ? String(loader.dropLast(4)).uppercased() : loader
+    }
+
+    /// The error for a file whose pixels failed to decode after its header opened. libvips
+    /// keeps one error buffer for the whole process, so what it holds at this point may be
+    /// another thread's message, or nothing ("unknown libvips error"); the message names the
+    /// file and its format instead, the same on every run.
+    static func decodeFailure(_ path: String, loader: String?, options: LoadOptions) -> StetError {
+        let format = loader.map(formatName) ?? "image"
+        let hint = options.failOn == .none ? "" : "; \(Hint.lenient) decodes what is there"
+        return StetError.input(path, "corrupt \(format) (the decoder stopped on damaged data)\(hint)")
+    }
+
     /// Opens the file (header only) and checks the pixel cap before anything decodes.
+    ///
+    /// Unless `failOn` is `.none`, the file's structure is then checked from its bytes (see
+    /// `FileIntegrity`), so a truncated JPEG, PNG or WebP is refused here, wherever it was cut,
+    /// with the same message on every run, before a lazy pipeline decodes it on libvips'
+    /// threads (where libvips 8.14's own check depends on timing).
     public func run() throws -> Image {
         let loader = try Load.loaderName(for: path)
         var op = Operation(loader)
@@ -48,9 +89,16 @@ public struct Load: Sendable {
             if case .operation(_, let message) = e, message.contains("operation is blocked") {
                 throw StetError.input(path, "needs the \(loader) loader, which Stet blocks as untrusted")
             }
+            // A header the loader cannot read: the bytes say why, in the same words every run
+            // (libvips' error buffer is shared by every thread).
+            if let problem = try FileIntegrity.check(path) { throw StetError.input(path, problem.text) }
             throw e.naming(path)
         }
         try options.checkPixels(width: image.width, height: image.height, path: path)
+        // After the pixel cap, so that a header bomb is refused before anything decodes.
+        if options.failOn != .none, let problem = try FileIntegrity.check(path) {
+            throw StetError.input(path, problem.text + (problem.lenientHelps ? "; \(Hint.lenient) decodes what is there" : ""))
+        }
         return image
     }
 }
@@ -65,7 +113,10 @@ extension Image {
     /// and returns the image as 8-bit sRGB(A) with orientation applied.
     public static func decode(_ path: String, options: LoadOptions = .strict) throws -> Image {
         let header = try Load(path, options: options).run()
-        let upright = try header.autorotated().normalizedToSRGB8()
-        do { return try upright.materialized() } catch let e as StetError { throw e.naming(path) }
+        do {
+            return try header.autorotated().normalizedToSRGB8().materialized()
+        } catch is StetError {
+            throw Load.decodeFailure(path, loader: header.loader, options: options)
+        }
     }
 }

@@ -8,8 +8,8 @@ import StetSupport
 /// file carries an ICC profile: only then is `export_profile=srgb` passed, so profiled images
 /// (including CMYK) are converted through their profile while untagged sRGB pays nothing.
 ///
-/// The file is read sequentially, top to bottom, so the result may be computed once; call
-/// `materialized()` on it before reading it several times.
+/// The file is read sequentially, top to bottom, and the result is computed before `run()`
+/// returns (into memory), so a damaged file fails here, named as the input.
 ///
 /// Optional arguments left unset keep libvips' defaults: `size=both`, `crop=none`,
 /// `linear=false`, `intent=relative`.
@@ -48,10 +48,15 @@ public struct Thumbnail: Sendable {
         if header.hasICCProfile || header.interpretation == .cmyk {
             op.set("export_profile", .string("srgb"))
         }
+        let lazy: Image
+        do { lazy = try op.image().normalizedToSRGB8() } catch let e as StetError { throw e.naming(path) }
+        // The pixels are computed here, so that a file that fails to decode fails as the input
+        // it is, not later inside whichever step pulls them (a save would name itself and
+        // whatever libvips' shared error buffer held). A thumbnail is small.
         do {
-            return (try op.image().normalizedToSRGB8(), sw, sh)
-        } catch let e as StetError {
-            throw e.naming(path)
+            return (try lazy.materialized(), sw, sh)
+        } catch is StetError {
+            throw Load.decodeFailure(path, loader: header.loader, options: options)
         }
     }
 }

@@ -19,7 +19,9 @@ public final class SourcePyramid: @unchecked Sendable {
     public static func decodeSource(_ path: String, options: LoadOptions = .strict) throws -> Image {
         let header = try Load(path, options: options, sequential: true).run()
         guard header.orientation == 1 else { return try Image.decode(path, options: options) }
-        do { return try header.normalizedToSRGB8().materialized() } catch let e as StetError { throw e.naming(path) }
+        do { return try header.normalizedToSRGB8().materialized() } catch is StetError {
+            throw Load.decodeFailure(path, loader: header.loader, options: options)
+        }
     }
 
     /// Builds halves while the next level would still be at least `minimumSide` on its short side.
