@@ -31,7 +31,8 @@ enum Main {
             Console.error(error.description)
             exit(1)
         } catch let error as BatchFailure {
-            Console.error(error.description)
+            // One input: its own error line was the whole story.
+            if error.total > 1 { Console.error(error.description) }
             exit(1)
         } catch {
             let code = Stet.exitCode(for: error)

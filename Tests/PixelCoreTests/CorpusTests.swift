@@ -100,7 +100,7 @@ final class CorpusTests: XCTestCase {
                     XCTAssertEqual([lenient.width, lenient.height], [960, 720], path)
                 } else {
                     XCTAssertThrowsError(try Image.decode(path, options: LoadOptions(failOn: .none))) { error in
-                        XCTAssertEqual("\(error)", "\(path): corrupt PNG (the decoder stopped on damaged data)")
+                        XCTAssertEqual(rendered(error), "\(path): corrupt PNG (the decoder stopped on damaged data)")
                     }
                 }
             }
@@ -178,7 +178,7 @@ final class CorpusTests: XCTestCase {
         let cap = LoadOptions.defaultLimitPixels
         for (name, bytes, size) in Bombs.all {
             let path = try write("bomb-\(name)", bytes)
-            XCTAssertEqual(verdict(path), "\(path): image of \(size) pixels exceeds the pixel limit of \(cap) (see --limit-pixels)", name)
+            XCTAssertEqual(verdict(path), "\(path): image of \(size) pixels exceeds the pixel limit of \(cap) (see \(Hint.limitPixels))", name)
         }
         // libvips' WebP loader refuses 16384x16384 itself, before Stet's cap is asked.
         let webp = try write("bomb-webp.webp", Bombs.webp)

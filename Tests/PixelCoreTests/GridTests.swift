@@ -58,7 +58,7 @@ final class GridDetectorTests: XCTestCase {
     func testAPlainPictureHasNoGrid() throws {
         let image = try Image.decode(Fixture.path("candidate-1.jpg"))
         XCTAssertThrowsError(try GridDetector().cells(in: image)) { error in
-            XCTAssertEqual("\(error)", "Found no grid: no gutters or seams; give the layout with --grid COLSxROWS")
+            XCTAssertEqual(rendered(error), "Found no grid: no gutters or seams; give the layout with --grid COLSxROWS")
         }
     }
 }

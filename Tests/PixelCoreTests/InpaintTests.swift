@@ -132,14 +132,14 @@ final class InpaintTests: XCTestCase {
     func testErrorsWordForWord() {
         let image = gradient(width: 50, height: 40)
         XCTAssertThrowsError(try Inpaint().run(image, mask: Mask(width: 50, height: 40), maskPath: "m.png", imagePath: "i.png")) {
-            XCTAssertEqual("\($0)", "m.png: mask is empty (every pixel is 0); nothing to inpaint")
+            XCTAssertEqual(rendered($0), "m.png: mask is empty (every pixel is 0); nothing to inpaint")
         }
         XCTAssertThrowsError(try Inpaint().run(image, mask: Mask(width: 40, height: 50), maskPath: "m.png", imagePath: "i.png")) {
-            XCTAssertEqual("\($0)", "m.png: mask is 40x50 but i.png is 50x40; a mask must be the image's size")
+            XCTAssertEqual(rendered($0), "m.png: mask is 40x50 but i.png is 50x40; a mask must be the image's size")
         }
         let big = Mask.render([.rect(x: 0, y: 0, width: 30, height: 40)], width: 50, height: 40)
         XCTAssertThrowsError(try Inpaint().run(image, mask: big, maskPath: "m.png", imagePath: "i.png")) {
-            XCTAssertEqual("\($0)", "m.png: mask covers 60.0% of the image; that is a regeneration, not a defect fill (inpaint takes masks up to 50%)")
+            XCTAssertEqual(rendered($0), "m.png: mask covers 60.0% of the image; that is a regeneration, not a defect fill (inpaint takes masks up to 50%)")
         }
     }
 

@@ -75,18 +75,18 @@ final class LoadTests: XCTestCase {
     func testFormatIsJudgedFromBytes() {
         let path = Fixture.path("not-an-image.png")
         XCTAssertThrowsError(try Image.open(path)) { error in
-            XCTAssertEqual("\(error)", "\(path): is not an image in a format Stet can read")
+            XCTAssertEqual(rendered(error), "\(path): is not an image in a format Stet can read")
         }
     }
 
     func testPixelCapIsCheckedAgainstTheHeader() {
         let path = Fixture.path("huge-declared.png")
         XCTAssertThrowsError(try Thumbnail(path, width: 100).run()) { error in
-            XCTAssertEqual("\(error)",
+            XCTAssertEqual(rendered(error),
                            "\(path): image of 100000x100000 pixels exceeds the pixel limit of 268402689 (see --limit-pixels)")
         }
         XCTAssertThrowsError(try Image.open(Fixture.path("candidate-1.jpg"), options: LoadOptions(limitPixels: 1000))) { error in
-            XCTAssertTrue("\(error)".hasSuffix("image of 960x720 pixels exceeds the pixel limit of 1000 (see --limit-pixels)"))
+            XCTAssertTrue(rendered(error).hasSuffix("image of 960x720 pixels exceeds the pixel limit of 1000 (see --limit-pixels)"))
         }
     }
 
@@ -134,7 +134,7 @@ final class UntrustedLoaderTests: XCTestCase {
     func testUntrustedLoadersAreBlocked() {
         let path = Fixture.path("untrusted.bmp")
         XCTAssertThrowsError(try Image.open(path)) { error in
-            XCTAssertEqual("\(error)", "\(path): is not an image in a format Stet can read")
+            XCTAssertEqual(rendered(error), "\(path): is not an image in a format Stet can read")
         }
     }
 }

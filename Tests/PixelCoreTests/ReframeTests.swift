@@ -31,25 +31,25 @@ final class ReframePresetTests: XCTestCase {
     func testDuplicatePresetNamesAreRejected() {
         let json = #"{"version":1,"presets":[{"id":"a","name":"A","width":1,"height":1,"aliases":["b"],"checked":"2026-01-01","source":"https://x"},{"id":"b","name":"B","width":1,"height":1,"aliases":[],"checked":"2026-01-01","source":"https://x"}]}"#
         XCTAssertThrowsError(try PlatformPreset.parse(Data(json.utf8))) { error in
-            XCTAssertEqual("\(error)", "Preset name b appears twice in the preset table")
+            XCTAssertEqual(rendered(error), "Preset name b appears twice in the preset table")
         }
     }
 
     func testTargetParsingErrors() {
         XCTAssertThrowsError(try ReframeTarget.presets("youtube,myspace")) {
-            XCTAssertEqual("\($0)", "Expected preset name (see stet reframe --list) for preset but received myspace")
+            XCTAssertEqual(rendered($0), "Expected preset name (see stet reframe --list) for preset but received myspace")
         }
         XCTAssertThrowsError(try ReframeTarget.ratios("9:16,wide")) {
-            XCTAssertEqual("\($0)", "Expected ratio W:H such as 9:16 or 1.91:1 for ratio but received wide")
+            XCTAssertEqual(rendered($0), "Expected ratio W:H such as 9:16 or 1.91:1 for ratio but received wide")
         }
         XCTAssertThrowsError(try ReframeTarget.sizes("0x100")) {
-            XCTAssertEqual("\($0)", "Expected integer between 1 and 65535 for size width but received 0")
+            XCTAssertEqual(rendered($0), "Expected integer between 1 and 65535 for size width but received 0")
         }
         XCTAssertThrowsError(try ReframeFocus.parse("eyes")) {
-            XCTAssertEqual("\($0)", "Expected attention, entropy, centre, X,Y in pixels or fractions such as 0.3,0.6 for focus but received eyes")
+            XCTAssertEqual(rendered($0), "Expected attention, entropy, centre, X,Y in pixels or fractions such as 0.3,0.6 for focus but received eyes")
         }
         XCTAssertThrowsError(try PadFill.parse("plaid")) {
-            XCTAssertEqual("\($0)", "Expected blur, mirror, edge or a colour such as #202020 for fill but received plaid")
+            XCTAssertEqual(rendered($0), "Expected blur, mirror, edge or a colour such as #202020 for fill but received plaid")
         }
         XCTAssertEqual(try ReframeFocus.parse("0.25,0.5"), .point(x: 0.25, y: 0.5, fractional: true))
         XCTAssertEqual(try ReframeFocus.parse("300,200"), .point(x: 300, y: 200, fractional: false))

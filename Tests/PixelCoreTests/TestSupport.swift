@@ -1,5 +1,6 @@
 import Foundation
 import PixelCore
+import StetSupport
 
 /// Fixture paths and small pixel statistics shared by the PixelCore tests.
 enum Fixture {
@@ -33,4 +34,9 @@ enum Pixels {
         let mse = se / Double(pa.count)
         return mse == 0 ? 99 : 10 * log10(255 * 255 / mse)
     }
+}
+
+/// An error's text as the CLI shows it: hints spelled as flags.
+func rendered(_ error: Error) -> String {
+    (error as? StetError)?.rendered() ?? "\(error)"
 }

@@ -86,7 +86,7 @@ final class UpscaleTests: XCTestCase {
         XCTAssertEqual(try plan(.auto, 100, 80, 50, 40), .lanczos)
         XCTAssertEqual(try plan(.lanczos, 100, 80, 200, 160), .lanczos)
         XCTAssertThrowsError(try plan(.learned, 100, 80, 500, 400)) { error in
-            XCTAssertEqual("\(error)", "Expected an enlargement of more than 1x and at most 4x for --method learned but received 5x; use --method lanczos")
+            XCTAssertEqual(rendered(error), "Expected an enlargement of more than 1x and at most 4x for --method learned but received 5x; use --method lanczos")
         }
     }
 
@@ -207,7 +207,7 @@ final class UpscaleTests: XCTestCase {
     /// here (measured: 33.10 against 27.95 dB).
     func testLearnedBeatsLanczosOnASyntheticScene() throws {
         let hr = try Self.scene()
-        let lr = try hr.resized(scale: 0.5, kernel: "cubic").materialized()
+        let lr = try hr.resized(scale: 0.5, kernel: .cubic).materialized()
         XCTAssertEqual([lr.width, lr.height], [96, 96])
         let truth = try hr.pixels()
         let learned = Self.psnr(try upscale(lr, scale: 2, method: .learned).pixels(), truth)
@@ -224,7 +224,7 @@ final class UpscaleTests: XCTestCase {
             for scale in [2, 4] {
                 let w = hr.width / scale * scale, h = hr.height / scale * scale
                 let crop = try hr.cropped(x: 0, y: 0, width: w, height: h).materialized()
-                let lr = try crop.resized(scale: 1 / Double(scale), kernel: "cubic").materialized()
+                let lr = try crop.resized(scale: 1 / Double(scale), kernel: .cubic).materialized()
                 let truth = try crop.pixels()
                 let refined = Self.psnr(try upscale(lr, scale: scale, method: .learned).pixels(), truth)
                 let bank = Self.psnr(try upscale(lr, scale: scale, method: .learned, refiner: false).pixels(), truth)
@@ -253,7 +253,7 @@ final class UpscaleTests: XCTestCase {
         XCTAssertEqual([Upscale.BackProjectionMode.on, .off].map { Upscale(width: 1, height: 1, backProjection: $0).backProjects(scale: 2) },
                        [true, false])
 
-        let lr = try Self.scene().resized(scale: 0.5, kernel: "cubic").materialized()
+        let lr = try Self.scene().resized(scale: 0.5, kernel: .cubic).materialized()
         let w = lr.width, h = lr.height, s = 4
         let out = try upscale(lr, scale: s, flips: .on).pixels()
         for (mx, my) in [(true, false), (false, true), (true, true)] {
@@ -267,7 +267,7 @@ final class UpscaleTests: XCTestCase {
         for (name, hr) in [("scene", try Self.scene()), ("candidate-1", try Image.open(Fixture.path("candidate-1.jpg")).materialized())] {
             let w = hr.width / s * s, h = hr.height / s * s
             let crop = try hr.cropped(x: 0, y: 0, width: w, height: h).materialized()
-            let small = try crop.resized(scale: 1 / Double(s), kernel: "cubic").materialized()
+            let small = try crop.resized(scale: 1 / Double(s), kernel: .cubic).materialized()
             let truth = try crop.pixels()
             let flipped = Self.psnr(try upscale(small, scale: s, flips: .on).pixels(), truth)
             let single = Self.psnr(try upscale(small, scale: s, flips: .off).pixels(), truth)
@@ -286,7 +286,7 @@ final class UpscaleTests: XCTestCase {
         for s in 2...4 {
             let w = hr.width / s * s, h = hr.height / s * s
             let crop = try hr.cropped(x: 0, y: 0, width: w, height: h).materialized()
-            let lr = try crop.resized(scale: 1 / Double(s), kernel: "cubic").materialized()
+            let lr = try crop.resized(scale: 1 / Double(s), kernel: .cubic).materialized()
             let input = try PixelBuffer(lr)
             func lumaRMS(_ image: Image) throws -> Double {
                 let big = try PixelBuffer(image)
@@ -325,7 +325,7 @@ final class UpscaleTests: XCTestCase {
     /// transposes the two outputs differ. (What the transposes gain on photographs is measured
     /// in Benchmarks/upscale: +0.015 dB at x4.)
     func testAllEightOrientationsAreEquivariantUnderTransposition() throws {
-        let lr = try Self.scene().resized(scale: 0.5, kernel: "cubic").materialized()
+        let lr = try Self.scene().resized(scale: 0.5, kernel: .cubic).materialized()
         let w = lr.width, h = lr.height, s = 4
         let px = try lr.pixels()
         var t = px
@@ -373,10 +373,10 @@ final class UpscaleTests: XCTestCase {
         for (name, bytes, message) in cases {
             let path = dir.appendingPathComponent(name).path
             try Data(bytes).write(to: URL(fileURLWithPath: path))
-            XCTAssertThrowsError(try Refiner.load(path: path)) { XCTAssertEqual("\($0)", "\(path): \(message)") }
+            XCTAssertThrowsError(try Refiner.load(path: path)) { XCTAssertEqual(rendered($0), "\(path): \(message)") }
         }
         XCTAssertThrowsError(try Refiner.load(path: dir.appendingPathComponent("none.bin").path)) {
-            XCTAssertEqual("\($0)", "\(dir.appendingPathComponent("none.bin").path): upscale refiner file not found")
+            XCTAssertEqual(rendered($0), "\(dir.appendingPathComponent("none.bin").path): upscale refiner file not found")
         }
         // The bundled refiners load, for the scales they are bundled for.
         for scale in 2...4 {
@@ -390,7 +390,7 @@ final class UpscaleTests: XCTestCase {
     func testMissingWeightsFileIsAOneLineError() throws {
         let image = try Self.make(width: 8, height: 8, bands: 3) { _, _ in [1, 2, 3] }
         XCTAssertThrowsError(try upscale(image, scale: 2, weights: "/nonexistent/upscale-x2.bin")) { error in
-            XCTAssertEqual("\(error)", "/nonexistent/upscale-x2.bin: upscale weights file not found")
+            XCTAssertEqual(rendered(error), "/nonexistent/upscale-x2.bin: upscale weights file not found")
         }
     }
 
@@ -412,12 +412,12 @@ final class UpscaleTests: XCTestCase {
             let path = dir.appendingPathComponent(name).path
             try Data(bytes).write(to: URL(fileURLWithPath: path))
             XCTAssertThrowsError(try upscale(image, scale: 2, weights: path)) { error in
-                XCTAssertEqual("\(error)", "\(path): \(message)")
+                XCTAssertEqual(rendered(error), "\(path): \(message)")
             }
         }
         // A valid bank for another scale.
         XCTAssertThrowsError(try upscale(image, scale: 4, weights: FilterBank.bundledPath(scale: 2))) { error in
-            XCTAssertEqual("\(error)", "\(FilterBank.bundledPath(scale: 2)): upscale weights are for x2, not x4")
+            XCTAssertEqual(rendered(error), "\(FilterBank.bundledPath(scale: 2)): upscale weights are for x2, not x4")
         }
         // The bundled banks load and have the shape the file says.
         for scale in 2...4 {

@@ -92,7 +92,7 @@ final class DraftCLITests: XCTestCase {
         let before = try Data(contentsOf: input)
         // Same folder, same name, same format: the proxy would land on the source.
         let run = try Stet.run(["draft", input.path, "--out", dir.path, "--no-log"])
-        XCTAssertEqual(run.status, 1)
+        XCTAssertEqual(run.status, 2)   // refused before any work, as a usage error
         XCTAssertTrue(run.stderr.contains("Output \(dir.path)/shot.jpg is also an input; choose another output path"), run.stderr)
         XCTAssertEqual(try Data(contentsOf: input), before)
         XCTAssertEqual(Stet.listing(dir), ["shot.jpg"])

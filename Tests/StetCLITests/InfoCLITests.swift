@@ -12,7 +12,8 @@ final class InfoCLITests: XCTestCase {
         let files = ["orientation-6.jpg", "alpha.png", "rgb16.png", "cmyk.jpg", "grey.jpg"].map(Stet.fixture)
         let run = try Stet.run(["info", "--json"] + files)
         XCTAssertEqual(run.status, 0, run.stderr)
-        let rows = try JSONDecoder().decode([Row].self, from: Data(run.stdout.utf8))
+        // JSON Lines: one object per file, in the order given.
+        let rows = try run.stdout.split(separator: "\n").map { try JSONDecoder().decode(Row.self, from: Data($0.utf8)) }
         XCTAssertEqual(rows.map(\.path), files)
         XCTAssertEqual(rows.map { [$0.width, $0.height, $0.bands, $0.bitsPerBand] },
                        [[400, 300, 3, 8], [320, 240, 4, 8], [256, 64, 3, 16], [320, 240, 4, 8], [320, 240, 1, 8]])

@@ -206,7 +206,11 @@ final class ReframeCLITests: XCTestCase {
     func testSaliencyMapShowsTheSubject() throws {
         let dir = try Stet.tempDir()
         let mapPath = dir.appendingPathComponent("map.png").path
-        let run = try Stet.run(["reframe", offCentre, "--to", "1:1", "--dry-run", "--saliency-map", mapPath, "--no-log"])
+        // --dry-run writes nothing at all, not even the map.
+        let dry = try Stet.run(["reframe", offCentre, "--to", "1:1", "--dry-run", "--saliency-map", mapPath, "--out", dir.path, "--no-log"])
+        XCTAssertEqual(dry.status, 0, dry.stderr)
+        XCTAssertEqual(Stet.listing(dir), [])
+        let run = try Stet.run(["reframe", offCentre, "--to", "1:1", "--saliency-map", mapPath, "--out", dir.path, "--no-log"])
         XCTAssertEqual(run.status, 0, run.stderr)
         let map = try Image.decode(mapPath).band(0)
         XCTAssertEqual(map.width, 320)

@@ -36,8 +36,13 @@ final class UpscaleCLITests: XCTestCase {
             (["--width", "45"], 45, 30, "learned-x2+refiner+lanczos3"),
             (["--height", "50"], 75, 50, "learned-x3+refiner+flips+transposes+backproject+lanczos3"),
             (["--width", "150"], 150, 100, "lanczos3"),
-            (["--width", "20"], 20, 13, "lanczos3"),
         ]
+        // A width that would shrink the input is refused, naming the input, and writes nothing.
+        let shrink = dir.appendingPathComponent("shrunk.png").path
+        let refused = try Stet.run(["upscale", src, "--width", "20", "-o", shrink, "--no-log"])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertEqual(refused.stderr, "stet: \(src): is 30x20, so a width of 20 would not enlarge it; upscale only enlarges (stet draft makes smaller copies)\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: shrink))
         for (flags, w, h, plan) in cases {
             for method in ["auto", "learned", "lanczos"] {
                 if method == "learned" && plan == "lanczos3" { continue }

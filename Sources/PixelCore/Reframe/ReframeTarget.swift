@@ -59,7 +59,9 @@ public struct ReframeTarget: Sendable, Equatable {
             }
             let typed = item.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: ":", with: "x")
                 .replacingOccurrences(of: "X", with: "x")
-            return ReframeTarget(.ratio(r), written: typed)
+            // Whole sides keep the user's numbers (21:9 stays 21x9, not 7x3); decimal sides are
+            // named by the reduced whole ratio (1.91:1 is 191x100), so no name has a point.
+            return ReframeTarget(.ratio(r), written: typed.contains(".") ? nil : typed)
         }
     }
 

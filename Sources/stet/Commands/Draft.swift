@@ -57,16 +57,19 @@ struct Draft: ParsableCommand {
         let (targets, warnings) = OutputNames(pattern: pattern ?? "%s.\(format.fileExtension)", folder: outDir)
             .paths(for: inputs)
         for w in warnings { Console.warning(w) }
-        for t in targets { _ = try OutputFormat.forPath(t) }
+        for t in targets {
+            _ = try OutputFormat.forPath(t)
+            try SafeOutput.refuseOverwritingInputs(output: t, inputs: inputs)
+        }
 
         var options = DraftJob.Options()
         options.size = size; options.format = format; options.load = input.loadOptions
         options.encoding = output.encoding(input)
         let job = DraftJob(options)
         let workers = min(batch.jobs ?? ProcessInfo.processInfo.activeProcessorCount, max(inputs.count, 1))
-        try BatchRunner(operation: "draft", recorder: recorder, report: report, workers: workers)
+        // A draft batch is one use (a review of these candidates): one ledger entry.
+        try BatchRunner(operation: "draft", recorder: recorder, report: report, workers: workers, oneEntry: true)
             .run(inputs, { i, _ in
-                try SafeOutput.refuseOverwritingInputs(output: targets[i], inputs: inputs)
                 let (r, usage) = try job.run(input: inputs[i], output: targets[i])
                 return (r, usage, "")
             }, finally: { outcome in

@@ -31,7 +31,7 @@ struct Reframe: ParsableCommand {
     var size: String?
 
     @Option(help: "crop, pad, or auto (crop when the crop keeps at least --threshold of the subject, else pad).")
-    var mode: ReframeMode = .auto
+    var mode = "auto"
 
     @Option(help: "Where crops centre: attention, entropy, centre, or X,Y: whole pixels (640,360) or fractions 0-1 with a decimal point (0.3,0.6).")
     var focus = "attention"
@@ -74,6 +74,7 @@ struct Reframe: ParsableCommand {
                 throw StetError.usage("Expected at least one target: --to RATIOS, --for PRESETS or --size WxH")
             }
             _ = try targets()
+            try Validate.oneOf(mode, "mode", ReframeMode.allCases.map(\.rawValue))
             _ = try ReframeFocus.parse(focus)
             _ = try PadFill.parse(fill)
             try Validate.number(threshold, "threshold", in: 0...1)
@@ -108,9 +109,9 @@ struct Reframe: ParsableCommand {
             outDir ?? { let d = (path as NSString).deletingLastPathComponent; return d.isEmpty ? "." : d }()
         }
         if !dryRun {
-            for f in Set(folders) { try OutputCheck.folder(f, create: false) }
+            for f in Set(folders) where f != outDir { try OutputCheck.folder(f, create: false) }
         }
-        var options = ReframeJob.Options(ReframeOptions(targets: try targets(), mode: mode, focus: try ReframeFocus.parse(focus),
+        var options = ReframeJob.Options(ReframeOptions(targets: try targets(), mode: ReframeMode(rawValue: mode) ?? .auto, focus: try ReframeFocus.parse(focus),
                                                         fill: try PadFill.parse(fill), threshold: threshold))
         options.format = format; options.saliencyMap = dryRun ? nil : saliencyMap
         options.load = input.loadOptions; options.encoding = output.encoding(input)
@@ -157,5 +158,3 @@ struct Reframe: ParsableCommand {
         Console.out(Table.render(header: ["preset", "size", "ratio", "name", "checked", "source"], rows: rows))
     }
 }
-
-extension ReframeMode: ExpressibleByArgument {}

@@ -45,7 +45,7 @@ struct UpscaleCommand: ParsableCommand {
     var height: Int?
 
     @Option(help: "auto, learned or lanczos.")
-    var method: Upscale.Method = .auto
+    var method = "auto"
 
     @Option(help: "Unsharp mask after enlarging (libvips sharpen, sigma 1), 0-10: the slope in edge areas; 0 for none.")
     var sharpen: Double = 0
@@ -57,10 +57,10 @@ struct UpscaleCommand: ParsableCommand {
     var noRefiner = false
 
     @Option(name: .customLong("back-projection"), help: "Learned path: correct the enlarged luma so that it shrinks back to the input (on, off; auto: on at 3x and 4x, off at 2x, where it adds about 0.05 dB for 10% more time).")
-    var backProjection: Upscale.BackProjectionMode = .auto
+    var backProjection = "auto"
 
     @Option(help: "Learned path: average the prediction over the image's four flips (on), over those and its transpose's four (all), or not (off); auto: all at 3x and 4x, off at 2x.")
-    var flips: Upscale.Flips = .auto
+    var flips = "auto"
 
     @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Output file (format from its extension), a name pattern for many inputs (%s, %e, %i), or - for standard output.", valueName: "path|pattern"))
     var outputPath: String?
@@ -87,6 +87,9 @@ struct UpscaleCommand: ParsableCommand {
             if let width { try Validate.positiveInteger(width, "width") }
             if let height { try Validate.positiveInteger(height, "height") }
             try Validate.number(sharpen, "sharpen", in: 0...10)
+            try Validate.oneOf(method, "method", Upscale.Method.allCases.map(\.rawValue))
+            try Validate.oneOf(flips, "flips", Upscale.Flips.allCases.map(\.rawValue))
+            try Validate.oneOf(backProjection, "back-projection", Upscale.BackProjectionMode.allCases.map(\.rawValue))
             try CommandOutputs.validate(output: outputPath, outDir: outDir, format: format, inputs: images)
         }
     }
@@ -99,9 +102,9 @@ struct UpscaleCommand: ParsableCommand {
                                                  defaultPattern: "%s\(suffix).\(format?.fileExtension ?? "%e")",
                                                  extraInputs: weights.map { [$0] } ?? [])
         var options = UpscaleJob.Options()
-        options.scale = scale; options.width = width; options.height = height; options.method = method
-        options.weightsPath = weights; options.useRefiner = !noRefiner; options.flips = flips
-        options.backProjection = backProjection; options.sharpen = sharpen; options.load = input.loadOptions
+        options.scale = scale; options.width = width; options.height = height; options.method = Upscale.Method(rawValue: method) ?? .auto
+        options.weightsPath = weights; options.useRefiner = !noRefiner; options.flips = Upscale.Flips(rawValue: flips) ?? .auto
+        options.backProjection = Upscale.BackProjectionMode(rawValue: backProjection) ?? .auto; options.sharpen = sharpen; options.load = input.loadOptions
         options.encoding = output.encoding(input); options.format = targets.format
         let job = UpscaleJob(options)
         // Check every input's header and target size before any pixel work.
@@ -117,6 +120,3 @@ struct UpscaleCommand: ParsableCommand {
     }
 }
 
-extension Upscale.Method: ExpressibleByArgument {}
-extension Upscale.Flips: ExpressibleByArgument {}
-extension Upscale.BackProjectionMode: ExpressibleByArgument {}

@@ -128,20 +128,46 @@ struct OutputNames {
 /// The outputs of one command run, checked before any work: every folder an output goes into
 /// exists (or is created, for `--out`) and is writable, every output differs from every input.
 enum OutputCheck {
-    /// A folder outputs go into: created if `create` and missing; must be a writable folder.
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var pending: [String] = []
+
+    /// A folder outputs go into: a writable folder, or (with `create`) one that can be made
+    /// there. It is made only when the work starts (`createPendingFolders`), and removed again
+    /// if nothing was written into it, so a failed command leaves no empty folder behind.
     static func folder(_ path: String, create: Bool) throws {
         let fm = FileManager.default
         var isDir: ObjCBool = false
         if fm.fileExists(atPath: path, isDirectory: &isDir) {
             guard isDir.boolValue else { throw StetError.output(path, "is a file, not a folder") }
-        } else if create {
-            do { try fm.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
-                throw StetError.output(path, "folder cannot be created")
-            }
-        } else {
-            throw StetError.output(path, "folder does not exist")
+            guard access(path, W_OK) == 0 else { throw StetError.output(path, "folder is not writable") }
+            return
         }
-        guard access(path, W_OK) == 0 else { throw StetError.output(path, "folder is not writable") }
+        guard create else { throw StetError.output(path, "folder does not exist") }
+        var ancestor = (path as NSString).deletingLastPathComponent
+        while !ancestor.isEmpty, !fm.fileExists(atPath: ancestor, isDirectory: &isDir) {
+            ancestor = (ancestor as NSString).deletingLastPathComponent
+        }
+        let base = ancestor.isEmpty ? "." : ancestor
+        guard fm.fileExists(atPath: base, isDirectory: &isDir), isDir.boolValue else {
+            throw StetError.output(path, "folder cannot be created: \(base) is a file")
+        }
+        guard access(base, W_OK) == 0 else { throw StetError.output(path, "folder cannot be created: \(base) is not writable") }
+        lock.lock(); pending.append(path); lock.unlock()
+    }
+
+    /// Makes the folders `folder(_:create:)` allowed; returns the ones it made.
+    static func createPendingFolders() -> [String] {
+        lock.lock(); defer { lock.unlock() }
+        let made = pending.filter { !FileManager.default.fileExists(atPath: $0) }
+        for p in made { try? FileManager.default.createDirectory(atPath: p, withIntermediateDirectories: true) }
+        pending.removeAll()
+        return made
+    }
+
+    static func removeIfEmpty(_ folders: [String]) {
+        for f in folders where (try? FileManager.default.contentsOfDirectory(atPath: f))?.isEmpty == true {
+            try? FileManager.default.removeItem(atPath: f)
+        }
     }
 
     /// A file output: its folder exists and is writable, it is not a folder, not an input.
@@ -150,10 +176,11 @@ enum OutputCheck {
         let dir = (path as NSString).deletingLastPathComponent
         let parent = dir.isEmpty ? "." : dir
         var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: parent, isDirectory: &isDir), isDir.boolValue else {
+        let willExist = { lock.lock(); defer { lock.unlock() }; return pending.contains { SafeOutput.resolve($0) == SafeOutput.resolve(parent) } }()
+        guard willExist || (FileManager.default.fileExists(atPath: parent, isDirectory: &isDir) && isDir.boolValue) else {
             throw StetError.output(path, "folder \(parent) does not exist")
         }
-        guard access(parent, W_OK) == 0 else { throw StetError.output(path, "folder \(parent) is not writable") }
+        guard willExist || access(parent, W_OK) == 0 else { throw StetError.output(path, "folder \(parent) is not writable") }
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
             throw StetError.output(path, "is a folder")
         }
@@ -216,6 +243,9 @@ struct BatchRunner {
     var workers: Int
     /// False for a dry run: nothing is recorded.
     var records = true
+    /// The whole batch is one use, recorded as one entry (draft: a review of these candidates);
+    /// otherwise each file is its own use and entry.
+    var oneEntry = false
 
     /// Runs `body` for each item; `body` returns what to print and the use to record.
     /// What a batch made: each item's result, or the error it failed with.
@@ -228,20 +258,39 @@ struct BatchRunner {
     func run<R: Encodable>(_ items: [String], _ body: @escaping (Int, Progress) throws -> (R, Usage, String),
                            finally: (Outcome<R>) throws -> Void = { _ in }) throws {
         if workers > 1 { Vips.concurrency = 1 }
+        let created = OutputCheck.createPendingFolders()
+        let batchClock = CommandClock()
+        let usages = ResultSlots<Usage>(count: items.count)
         let bar = ProgressBar(total: items.count, enabled: Console.isTerminal && !report.quiet)
         recorder.willRead(items)
         let results = ParallelMap.run(items.count, workers: workers) { i -> (R, String) in
             let clock = CommandClock()
             do {
                 let (result, usage, text) = try body(i, Progress(bar: items.count == 1 ? bar : nil))
-                if records { try recorder.record(usage, clock: clock) }
+                if records && !oneEntry { try recorder.record(usage, clock: clock) }
+                usages[i] = usage
                 bar.tick(StandardStreams.userName((items[i] as NSString).lastPathComponent))
                 return (result, text)
             } catch {
-                if records { recorder.recordFailure(operation: operation, error: error, clock: clock) }
+                if records && !oneEntry { recorder.recordFailure(operation: operation, error: error, clock: clock) }
                 bar.tick(StandardStreams.userName((items[i] as NSString).lastPathComponent))
                 throw error
             }
+        }
+        if records && oneEntry {
+            let made = usages.values.compactMap { $0 }
+            if var merged = made.first {
+                merged.inputs = made.flatMap(\.inputs)
+                merged.outputs = made.flatMap(\.outputs)
+                merged.parameters["files"] = "\(made.count)"
+                try recorder.record(merged, clock: batchClock)
+            }
+        }
+        let failedCount = results.filter { if case .failure = $0 { return true } else { return false } }.count
+        if failedCount == items.count { OutputCheck.removeIfEmpty(created) }
+        if records && oneEntry && failedCount > 0 {
+            recorder.recordFailure(operation: operation, error: BatchFailure(failed: failedCount, total: items.count),
+                                   clock: batchClock)
         }
         var outcome = Outcome<R>(results: [], failures: [])
         for (i, result) in results.enumerated() {
