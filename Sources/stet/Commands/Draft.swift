@@ -18,7 +18,7 @@ struct Draft: ParsableCommand {
     @Argument(help: "Images or folders of images to make proxies of.")
     var images: [String]
 
-    @Option(help: "Longest edge of each proxy in pixels (never enlarged).")
+    @Option(parsing: .unconditional, help: "Longest edge of each proxy in pixels (never enlarged).")
     var size = 512
 
     @Option(name: .customLong("out"), help: "Folder for the proxies (created if missing).")

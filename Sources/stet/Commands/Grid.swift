@@ -16,13 +16,13 @@ struct Grid: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output image (format from the extension).")
     var output: String
 
-    @Option(help: "Columns (default: near-square, e.g. 4 images -> 2x2).")
+    @Option(parsing: .unconditional, help: "Columns (default: near-square, e.g. 4 images -> 2x2).")
     var cols: Int?
 
-    @Option(help: "Cell size in pixels; each image is fitted inside and centred.")
+    @Option(parsing: .unconditional, help: "Cell size in pixels; each image is fitted inside and centred.")
     var cell = 512
 
-    @Option(help: "Gap between cells and around the sheet, in pixels.")
+    @Option(parsing: .unconditional, help: "Gap between cells and around the sheet, in pixels.")
     var gap = 8
 
     @Option(help: "Cell labels: index (1..N), name (file name) or none.")

@@ -39,7 +39,7 @@ struct Reframe: ParsableCommand {
     @Option(help: "Pad fill: blur, mirror, edge, or a colour (#202020, 32,32,32, black).")
     var fill = "blur"
 
-    @Option(help: "For --mode auto: the share 0-1 of the salient mass a crop must keep.")
+    @Option(parsing: .unconditional, help: "For --mode auto: the share 0-1 of the salient mass a crop must keep.")
     var threshold = ReframeOptions.defaultThreshold
 
     @Option(name: .customLong("out"), help: "Folder for the outputs (created if missing; default: the image's folder).")

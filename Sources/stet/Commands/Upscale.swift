@@ -35,13 +35,13 @@ struct UpscaleCommand: ParsableCommand {
     @Argument(help: "Images or folders of images to enlarge (- reads one image from standard input).")
     var images: [String]
 
-    @Option(help: "Enlarge by a whole factor: 2, 3 or 4.")
+    @Option(parsing: .unconditional, help: "Enlarge by a whole factor: 2, 3 or 4.")
     var scale: Int?
 
-    @Option(help: "Output width in pixels; the height keeps the aspect ratio.")
+    @Option(parsing: .unconditional, help: "Output width in pixels; the height keeps the aspect ratio.")
     var width: Int?
 
-    @Option(help: "Output height in pixels; the width keeps the aspect ratio.")
+    @Option(parsing: .unconditional, help: "Output height in pixels; the width keeps the aspect ratio.")
     var height: Int?
 
     @Option(help: "auto, learned or lanczos.")

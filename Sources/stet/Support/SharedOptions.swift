@@ -32,7 +32,7 @@ struct InputOptions: ParsableArguments {
 
 /// How image outputs are encoded, for commands that may write lossy formats.
 struct OutputOptions: ParsableArguments {
-    @Option(help: "Encoder quality 1-100 for JPEG, WebP, AVIF, HEIC and JPEG XL (libvips default 75).")
+    @Option(parsing: .unconditional, help: "Encoder quality 1-100 for JPEG, WebP, AVIF, HEIC and JPEG XL (libvips default 75).")
     var quality: Int?
 
     @OptionGroup var lossless: LosslessOutputOptions
@@ -80,7 +80,7 @@ struct BatchOptions: ParsableArguments {
     @Flag(help: "Look for images in the folders given, and in their subfolders.")
     var recursive = false
 
-    @Option(help: "Files processed at once (default: all cores for light work, 1 for commands that use every core per file).")
+    @Option(parsing: .unconditional, help: "Files processed at once (default: all cores for light work, 1 for commands that use every core per file).")
     var jobs: Int?
 
     func validate() throws {
