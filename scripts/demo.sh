@@ -28,6 +28,11 @@ run mask $F/inpaint/scene.png --ellipse 300.5,80.5,13,10 --region -o $OUT/blob.p
 run mask $F/inpaint/scene.png --rect 66,186,79,59 --for openai --region -o $OUT/sign-openai.png
 run inpaint $OUT/blob.image.png --mask $OUT/blob.png -o $OUT/blob-edited.png
 run patch $F/inpaint/scene.png --with $OUT/blob-edited.png --region $OUT/blob.region.json --feather 2 --match-color -o $OUT/scene-patched.png
+# Batches: a folder through upscale with a name pattern and JSON Lines, every platform from one decode.
+mkdir -p $OUT/shots && cp $F/candidate-*.jpg $OUT/shots/
+run upscale $OUT/shots --scale 2 --out $OUT/up -o %s_2x.jpg --json
+run reframe $OUT/shots --for shorts,reels,instagram-square --out $OUT/social -q
+run info $OUT/up --json
 # DEMO-MORE (other commands join here)
 run log generation --model final --count 4 --kept 1
 run savings
@@ -38,7 +43,8 @@ echo "  proxies      $OUT/drafts/ (provenance: $OUT/drafts.json)"
 echo "  grid         $OUT/grid.jpg (cell map: $OUT/grid.json)"
 echo "  split cells  $OUT/from-map/ and $OUT/from-model/"
 echo "  reframe      $OUT/reframe/ (decisions: $OUT/reframe/scene-two-plan.json)"
-echo "  upscale      $OUT/candidate-1@2x.jpg"
+echo "  upscale      $OUT/candidate-1@2x.jpg; a batch in $OUT/up/"
+echo "  batch        $OUT/social/ (shorts and reels are one render, linked)"
 echo "  mask/inpaint $OUT/defects.png -> $OUT/scene-fixed.png; region $OUT/sign.png (+ .image.png, .region.json)"
 echo "  patch        $OUT/scene-patched.png (region round trip through $OUT/blob.region.json)"
 echo "  ledger       $STET_LEDGER"

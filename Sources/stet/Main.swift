@@ -1,6 +1,7 @@
 import ArgumentParser
 import CostLedger
 import Foundation
+import PixelCore
 import StetSupport
 
 /// Exit codes: 0 success, 1 a failed input or operation, 2 a usage error.
@@ -8,6 +9,9 @@ import StetSupport
 @main
 enum Main {
     static func main() {
+        // The CLI lets the pixel core keep its libvips module links in the user's cache.
+        Vips.moduleCache = (ProcessInfo.processInfo.environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? (NSHomeDirectory() + "/.cache")) + "/stet"
         let arguments = Array(CommandLine.arguments.dropFirst())
         // Bare `stet` is a usage error: the subcommands, and exit 2.
         if arguments.isEmpty {

@@ -78,7 +78,7 @@ struct Operation: Sendable {
 
     /// Builds the operation and reads `outputs` (optional outputs must be named to be read).
     func run(outputs: [String] = ["out"]) throws -> Outputs {
-        Vips.start()
+        if let failure = Vips.startupError { throw PixelError.failed(name, failure) }
         guard let created = vips_operation_new(name) else {
             throw PixelError.failed(name, Vips.takeErrorMessage())
         }

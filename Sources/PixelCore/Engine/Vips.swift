@@ -6,7 +6,7 @@ import StetSupport
 public enum Vips {
     /// libvips starts once per process, on first use, from any thread (Swift's lazy globals
     /// are initialised exactly once).
-    private static let started: Bool = {
+    private static let started: String? = {
         // libvips prints per-tile warnings on stderr when a damaged file is decoded; Stet reports
         // one line per failed file instead. VIPS_WARNING=1 in the environment brings them back.
         if getenv("VIPS_WARNING") == nil { setenv("VIPS_WARNING", "0", 1) }
@@ -17,14 +17,16 @@ public enum Vips {
         // libvips loads every module in its module folder when it starts, and Debian's include
         // the ImageMagick, poppler and OpenSlide bridges, whose loaders Stet blocks below as
         // untrusted anyway. Loading them (and the large libraries they link) costs 20-30 ms of
-        // every command. Unless VIPSHOME is set already, point libvips at a folder of links to
-        // the other modules (HEIF, JPEG XL), kept in the user's cache; on any trouble, nothing
-        // changes.
-        if getenv("VIPSHOME") == nil, let home = trustedModuleHome() { setenv("VIPSHOME", home, 1) }
+        // every command. When the application names a cache folder (`moduleCache`; the CLI names
+        // the user's), and VIPSHOME is not set already, libvips is pointed at a folder of links
+        // to the other modules (HEIF, JPEG XL) there; on any trouble, nothing changes. The
+        // library itself writes nowhere unless asked.
+        if getenv("VIPSHOME") == nil, let cache = moduleCache, let home = trustedModuleHome(cache: cache) {
+            setenv("VIPSHOME", home, 1)
+        }
         guard vips_init("stet") == 0 else {
-            let message = takeErrorMessage()
-            FileHandle.standardError.write(Data("stet: libvips failed to start: \(message)\n".utf8))
-            exit(1)
+            // Never exit from the library: every operation reports this instead.
+            return "libvips failed to start: " + takeErrorMessage()
         }
         // Loaders the libvips project marks untrusted (for example matload, fitsload, the
         // ImageMagick bridge) are blocked: Stet reads files from models and strangers.
@@ -35,15 +37,21 @@ public enum Vips {
         vips_cache_set_max(64)
         vips_cache_set_max_mem(64 * 1024 * 1024)
         vips_cache_set_max_files(8)
-        return true
+        return nil
     }()
+
+    /// A folder the library may keep its module links in (see `started`); set before first use.
+    nonisolated(unsafe) public static var moduleCache: String?
+
+    /// Why libvips could not start, or nil once it has.
+    public static var startupError: String? { started }
 
     /// Module file names whose loaders libvips marks untrusted (and Stet blocks).
     static let untrustedModules: Set<String> = ["vips-magick.so", "vips-poppler.so", "vips-openslide.so"]
 
     /// A VIPSHOME whose module folder links only the modules Stet can use, or nil (no module
     /// folder, nothing to leave out, or the cache folder cannot be written).
-    private static func trustedModuleHome() -> String? {
+    private static func trustedModuleHome(cache: String) -> String? {
         // The folder libvips itself was loaded from, as the dynamic linker mapped it
         // (vips_guess_libdir would remember its answer, and then ignore the VIPSHOME set below).
         guard let maps = procFile("/proc/self/maps"),
@@ -55,11 +63,9 @@ public enum Vips {
         let fm = FileManager.default
         guard let names = try? fm.contentsOfDirectory(atPath: modules),
               names.contains(where: { untrustedModules.contains($0) }) else { return nil }
-        let cache = ProcessInfo.processInfo.environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? (NSHomeDirectory() + "/.cache")
         // One folder per module folder, so two libvips installations never share links.
         let tag = modules.utf8.reduce(UInt32(5381)) { $0 &* 33 &+ UInt32($1) }
-        let home = cache + "/stet/vips-" + series + "-" + String(tag, radix: 16)
+        let home = cache + "/vips-" + series + "-" + String(tag, radix: 16)
         // libvips then looks in VIPSHOME/<last part of its libdir>/vips-modules-<series>.
         let folder = home + "/" + (libdir as NSString).lastPathComponent + "/vips-modules-" + series
         try? fm.createDirectory(atPath: folder, withIntermediateDirectories: true)
