@@ -20,6 +20,12 @@ public final class Image: @unchecked Sendable {
     public var pixelCount: Int { width * height }
     public var hasAlpha: Bool { vips_image_hasalpha(pointer) != 0 }
 
+    /// The one rule for EXIF orientation: 5-8 turn the picture a quarter, so its upright
+    /// width and height are the stored height and width.
+    public var uprightSize: (width: Int, height: Int) {
+        (5...8).contains(orientation) ? (height, width) : (width, height)
+    }
+
     public var format: BandFormat {
         BandFormat(rawValue: Int(vips_image_get_format(pointer).rawValue)) ?? .uchar
     }

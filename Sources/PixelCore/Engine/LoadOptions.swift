@@ -1,3 +1,5 @@
+import StetSupport
+
 /// How strictly files are decoded, and how many pixels Stet will accept.
 ///
 /// Defaults, in one place:
@@ -29,5 +31,3 @@ public struct LoadOptions: Sendable, Equatable {
         }
     }
 }
-
-import StetSupport

@@ -1,3 +1,4 @@
+import Foundation
 import StetSupport
 
 /// Builds a labelled contact sheet from files: each a shrink-on-load thumbnail fitted inside its
@@ -99,5 +100,3 @@ public struct ContactSheet: Sendable {
                                    extend: .background, background: background.values)
     }
 }
-
-import Foundation

@@ -35,9 +35,7 @@ public struct Thumbnail: Sendable {
     /// The thumbnail together with the source's own size (from its header).
     public func runWithSource() throws -> (image: Image, sourceWidth: Int, sourceHeight: Int) {
         let header = try Load(path, options: options).run()
-        // Orientations 5-8 swap the axes.
-        let swap = (5...8).contains(header.orientation)
-        let sw = swap ? header.height : header.width, sh = swap ? header.width : header.height
+        let (sw, sh) = header.uprightSize
         var op = Operation("thumbnail")
         op.set("filename", .string(path))
         op.set("width", .int(width))

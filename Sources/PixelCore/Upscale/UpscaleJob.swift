@@ -53,8 +53,7 @@ public struct UpscaleJob: Sendable {
 
     public func prepare(input: String, output: String) throws -> Prepared {
         let header = try Image.open(input, options: options.load)
-        let swap = (5...8).contains(header.orientation)
-        let (w, h) = swap ? (header.height, header.width) : (header.width, header.height)
+        let (w, h) = header.uprightSize
         if let width = options.width, width <= w {
             throw StetError.input(input, "is \(w)x\(h), so a width of \(width) would not enlarge it; upscale only enlarges (stet draft makes smaller copies)")
         }

@@ -136,9 +136,9 @@ public struct Upscale: Sendable {
 
     /// The path for `image` as it stands upright (EXIF orientation applied).
     public func plan(for image: Image) throws -> Plan {
-        let swapped = image.orientation >= 5 && image.orientation <= 8
-        return try Upscale.plan(method: method, inWidth: swapped ? image.height : image.width,
-                                inHeight: swapped ? image.width : image.height, outWidth: width, outHeight: height)
+        let upright = image.uprightSize
+        return try Upscale.plan(method: method, inWidth: upright.width, inHeight: upright.height, outWidth: width,
+                                outHeight: height)
     }
 
     /// Runs the enlargement now and returns the result, upright, in the input's depth (8 or 16

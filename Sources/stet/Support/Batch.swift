@@ -200,11 +200,13 @@ enum StandardStreams {
     }()
 
     static let inputName = "stdin"
+    nonisolated(unsafe) private(set) static var spooled = false
 
     static func isStandardOutput(_ path: String) -> Bool { path == "-" }
 
     /// Reads all of standard input into a temporary file and returns its path.
     static func spoolInput() throws -> String {
+        spooled = true
         let data = FileHandle.standardInput.readDataToEndOfFile()
         let path = (folder as NSString).appendingPathComponent(inputName)
         guard FileManager.default.createFile(atPath: path, contents: data) else {
@@ -215,7 +217,8 @@ enum StandardStreams {
 
     /// A private temporary path to write a standard-output image to, with the format's extension.
     static func outputPath(_ format: OutputFormat) -> String {
-        (folder as NSString).appendingPathComponent("stdout.\(format.fileExtension)")
+        spooled = true
+        return (folder as NSString).appendingPathComponent("stdout.\(format.fileExtension)")
     }
 
     /// Copies a finished temporary output to standard output.
@@ -224,6 +227,16 @@ enum StandardStreams {
             throw StetError.output("-", "standard output cannot be written")
         }
         FileHandle.standardOutput.write(data)
+    }
+
+    /// A message with the private temporary files of standard input and output named `-`.
+    static func userNames(in text: String) -> String {
+        guard spooled, text.contains(folder) else { return text }
+        var out = text.replacingOccurrences(of: (folder as NSString).appendingPathComponent(inputName), with: "-")
+        for f in OutputFormat.allCases {
+            out = out.replacingOccurrences(of: outputPath(f), with: "-")
+        }
+        return out
     }
 
     /// The name the user gave for a spooled input (`-`).

@@ -9,7 +9,9 @@ enum Console {
 
     static func error(_ message: String) {
         // Core messages carry hints as tokens; the CLI spells them as its flags, here only.
-        let line = Hint.render(message, Hint.flag).split(whereSeparator: \.isNewline).joined(separator: " ")
+        // Standard input and output pass through private temporary files; the user said "-".
+        let line = StandardStreams.userNames(in: Hint.render(message, Hint.flag))
+            .split(whereSeparator: \.isNewline).joined(separator: " ")
         write(FileHandle.standardError, "stet: \(line)\n")
     }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Plain text tables for terminal output.
 enum Table {
     static func render(header: [String], rows: [[String]]) -> String {
@@ -15,5 +17,3 @@ enum Table {
         return out.joined(separator: "\n")
     }
 }
-
-import Foundation
