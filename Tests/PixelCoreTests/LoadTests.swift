@@ -133,8 +133,13 @@ final class UntrustedLoaderTests: XCTestCase {
     /// its loader where it is loaded (InfoCLITests checks that case with VIPSHOME set).
     func testUntrustedLoadersAreBlocked() {
         let path = Fixture.path("untrusted.bmp")
+        // The library loads libvips' modules as libvips does unless the application names a
+        // module cache (the CLI does, and then nothing can read a BMP: InfoCLITests); either
+        // way the ImageMagick loader is refused.
         XCTAssertThrowsError(try Image.open(path)) { error in
-            XCTAssertEqual(rendered(error), "\(path): is not an image in a format Stet can read")
+            XCTAssertTrue(["\(path): is not an image in a format Stet can read",
+                           "\(path): needs the magickload loader, which Stet blocks as untrusted"].contains(rendered(error)),
+                          rendered(error))
         }
     }
 }

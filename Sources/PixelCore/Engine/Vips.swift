@@ -72,9 +72,12 @@ public enum Vips {
         for name in names where name.hasSuffix(".so") && !untrustedModules.contains(name) {
             let link = folder + "/" + name, target = modules + "/" + name
             if (try? fm.destinationOfSymbolicLink(atPath: link)) == target { continue }
-            // Another stet may be making the same link at the same moment: ignore EEXIST.
-            try? fm.removeItem(atPath: link)
-            _ = symlink(target, link)
+            // Another stet may be making the same link at the same moment: each makes its own
+            // under a private name and renames it over, so the link is never missing.
+            let mine = link + ".\(getpid()).tmp"
+            unlink(mine)
+            _ = symlink(target, mine)
+            if rename(mine, link) != 0 { unlink(mine) }
             guard (try? fm.destinationOfSymbolicLink(atPath: link)) == target else { return nil }
         }
         return home
