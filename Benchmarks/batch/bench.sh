@@ -85,8 +85,8 @@ export -f stet_upscale_batch vips_resize_each stet_upscale_each stet_reframe_916
 
 # run TOOL ROUND: time one tool into a fresh folder; appends "tool round wall cpu rss_kb files" to results
 run() {
-  local tool=$1 round=$2 out="$TMP/out/$1.$2" t0 t1 wall cpu rss files
-  rm -rf "$TMP/out"; mkdir -p "$out"
+  local tool=$1 round=$2 out="$TMP/out/$1" t0 t1 wall cpu rss files
+  rm -rf "$out"; mkdir -p "$out"   # each tool's latest outputs stay until its next run
   t0=$(date +%s%N)
   if ! /usr/bin/time -v -o "$TMP/time.txt" bash -c 'INPUTS=(); mapfile -t INPUTS < "$TMP/inputs.txt"; '"$tool"' "$1"' _ "$out" \
        > "$TMP/stdout.txt" 2> "$TMP/stderr.txt"; then
@@ -125,9 +125,9 @@ pair() {
 
 if [ "$DO_UPSCALE" = 1 ]; then
   pair upscale "stet_upscale_batch:$COUNT" "vips_resize_each:$COUNT" "stet_upscale_each:$COUNT"
-  # same sizes from both
-  run stet_upscale_batch check; sizes "$LAST_OUT" > "$TMP/a.txt"
-  run vips_resize_each check; sizes "$LAST_OUT" > "$TMP/b.txt"
+  # same names and sizes from all three (their last round's outputs)
+  sizes "$TMP/out/stet_upscale_batch" > "$TMP/a.txt"; sizes "$TMP/out/vips_resize_each" > "$TMP/b.txt"
+  sizes "$TMP/out/stet_upscale_each" | cmp -s - "$TMP/a.txt" || { echo "bench.sh: per-file stet output sizes differ" >&2; exit 1; }
   cmp -s "$TMP/a.txt" "$TMP/b.txt" || { echo "bench.sh: upscale output sizes differ" >&2; diff "$TMP/a.txt" "$TMP/b.txt" >&2; exit 1; }
 fi
 
@@ -166,7 +166,7 @@ report() { # report BASE TOOL...: medians per tool, and TOOL/BASE ratios
     $2 ~ /^[1-9][0-9]*$/ { wall[$1, $2] = $3; cpu[$1, $2] = $4; rss[$1, $2] = $5; if ($2 > rounds) rounds = $2 }
     END {
       n = split(list, tools, " ")
-      printf "| tool | median wall s | median CPU s | peak RSS MB | wall ×%s (paired) | wall ×%s (of medians) | CPU ×%s | RSS ×%s |\n", base, base, base, base
+      print "| tool | median wall s | median CPU s | median peak RSS MB | wall ÷ Stet batch, paired | wall, ratio of medians | CPU ÷ Stet batch | peak RSS ÷ Stet batch |"
       print "|---|---:|---:|---:|---:|---:|---:|---:|"
       for (r = 1; r <= rounds; r++) { bw[r] = wall[base, r]; bc[r] = cpu[base, r]; br[r] = rss[base, r] }
       mbw = median(bw, rounds); mbc = median(bc, rounds); mbr = median(br, rounds)

@@ -77,6 +77,9 @@ enum Stet {
         var environment = ProcessInfo.processInfo.environment
         environment["XDG_DATA_HOME"] = dataHome
         environment["STET_LEDGER"] = nil
+        // libvips sets VIPSHOME in this test process when the PixelCore tests start it (it
+        // records the prefix it guessed); a user's shell has none, so neither does the child.
+        environment["VIPSHOME"] = nil
         for (k, v) in env { environment[k] = v }
         process.environment = environment
         let out = Pipe(), err = Pipe()
