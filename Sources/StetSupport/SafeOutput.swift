@@ -8,10 +8,13 @@ import Glibc
 /// An output that resolves to one of the inputs (same path, a symlink to it, or a hard link)
 /// is refused before anything is written.
 public enum SafeOutput {
-    /// A sibling temporary path that keeps the extension (libvips picks its saver from it).
+    /// A sibling temporary path that keeps the extension (libvips picks its saver from it):
+    /// `.NAME.stet-tmp-PID-TOKEN.ext`. The first time a process asks for one in a folder, the
+    /// temporaries that killed runs left there are removed first (`removeStaleTemporaries`).
     public static func temporaryPath(for path: String) -> String {
         let url = URL(fileURLWithPath: path)
         let dir = url.deletingLastPathComponent().path
+        StaleTemporaries.cleanOnce(dir)
         let ext = url.pathExtension
         let base = url.deletingPathExtension().lastPathComponent
         let token = String(UInt64.random(in: 0...UInt64.max), radix: 36)
