@@ -43,8 +43,22 @@ public enum SafeOutput {
             }
         } catch {
             unlink(tmp)
-            throw error
+            throw outputError(error, temporary: tmp, path: path)
         }
+    }
+
+    /// A failure that names the temporary (a full disk, a file-size limit: libvips says
+    /// "VipsForeignSavePngFile: DIR/.NAME.stet-tmp-...: write error; unix error: No space left
+    /// on device; ...") re-addressed to the user's output path, one short line:
+    /// "PATH: cannot be written: No space left on device". Other errors pass unchanged.
+    public static func outputError(_ error: Error, temporary tmp: String, path: String) -> Error {
+        let text = "\(error)"
+        guard text.contains(tmp) else { return error }
+        if let r = text.range(of: "unix error: ") {
+            let reason = text[r.upperBound...].prefix { $0 != ";" }.trimmingCharacters(in: .whitespaces)
+            return StetError.output(path, "cannot be written: \(reason)")
+        }
+        return StetError.output(path, "cannot be written: " + text.replacingOccurrences(of: tmp, with: path))
     }
 
     /// Writes bytes atomically (JSON sidecars, manifests).
