@@ -211,30 +211,46 @@ public struct PriceCard: Sendable {
     /// toml++ 3 (inside TOMLKit) asserts, and aborts the process, on a table header whose
     /// name does not start with a key character: `[#`, `[` at the end of a line, `[[ !x]]`
     /// (found by Tools/fuzz). Such a header is refused here first, with a parse error of the
-    /// same form. Lines inside multi-line strings are skipped.
+    /// same form. A small lexer skips comments and strings (a `'''` in a comment opens nothing).
     static func refuseHeadersTOMLKitAsserts(_ text: String, file: String) throws {
-        var inString: Substring? = nil
-        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
-        for (i, line) in lines.enumerated() {
-            if let delimiter = inString {
-                if line.components(separatedBy: delimiter).count % 2 == 0 { inString = nil }
-                continue
-            }
-            let body = line.drop { $0 == " " || $0 == "\t" }
-            if body.first == "[" {
-                var rest = body.dropFirst()
-                if rest.first == "[" { rest = rest.dropFirst() }
-                let name = rest.drop { $0 == " " || $0 == "\t" }
-                let c = name.first
-                let fine = c.map { $0 == "]" || $0 == "\"" || $0 == "'" || $0 == "_" || $0 == "-" || ($0.isASCII && ($0.isLetter || $0.isNumber)) } ?? true
-                if !fine || (name.isEmpty && i < lines.count - 1) {
-                    let column = line.count - name.count + 1
-                    throw StetError.input(file, "line \(i + 1), column \(column): expected a table name after [")
+        enum State { case normal, comment, basic, literal, multiBasic, multiLiteral }
+        let s = Array(text.unicodeScalars)
+        func at(_ k: Int) -> Unicode.Scalar? { k < s.count ? s[k] : nil }
+        func keyStart(_ c: Unicode.Scalar) -> Bool {
+            c == "]" || c == "\"" || c == "'" || c == "_" || c == "-" || (c.isASCII && CharacterSet.alphanumerics.contains(c))
+        }
+        var state = State.normal, i = 0, line = 1, lineStart = 0, atLineStart = true
+        while i < s.count {
+            let c = s[i]
+            switch state {
+            case .normal:
+                if c == "\n" { line += 1; lineStart = i + 1; atLineStart = true; i += 1; continue }
+                if atLineStart && (c == " " || c == "\t") { i += 1; continue }
+                if atLineStart && c == "[" {
+                    var j = i + 1
+                    if at(j) == "[" { j += 1 }
+                    while at(j) == " " || at(j) == "\t" { j += 1 }
+                    if let n = at(j), !keyStart(n) {
+                        throw StetError.input(file, "line \(line), column \(j - lineStart + 1): expected a table name after [")
+                    }
                 }
+                atLineStart = false
+                if c == "#" { state = .comment }
+                else if c == "\"" { if at(i + 1) == "\"", at(i + 2) == "\"" { state = .multiBasic; i += 3; continue }; state = .basic }
+                else if c == "'" { if at(i + 1) == "'", at(i + 2) == "'" { state = .multiLiteral; i += 3; continue }; state = .literal }
+            case .comment:
+                if c == "\n" { state = .normal; continue }
+            case .basic, .literal:
+                if c == "\n" { state = .normal; continue }
+                if state == .basic && c == "\\" { i += 2; continue }
+                if (state == .basic && c == "\"") || (state == .literal && c == "'") { state = .normal }
+            case .multiBasic, .multiLiteral:
+                let q: Unicode.Scalar = state == .multiBasic ? "\"" : "'"
+                if c == "\n" { line += 1; lineStart = i + 1 }
+                if state == .multiBasic && c == "\\" { i += 2; continue }
+                if c == q && at(i + 1) == q && at(i + 2) == q { state = .normal; i += 3; continue }
             }
-            for delimiter in ["\"\"\"", "'''"] where line.components(separatedBy: delimiter).count % 2 == 0 {
-                inString = Substring(delimiter); break
-            }
+            i += 1
         }
     }
 

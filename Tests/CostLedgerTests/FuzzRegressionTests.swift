@@ -7,7 +7,9 @@ final class FuzzRegressionTests: XCTestCase {
     func testTableHeadersThatAbortedTOMLKitAreParseErrors() {
         // toml++ asserted (SIGABRT) on a header name starting with anything but a key character.
         let cases = ["[#": "line 1, column 2", "[models.a]\nunit = \"image\"\nprice = 1\n[\n": "line 4, column 2",
-                     "[[ !x]]": "line 1, column 4", "  [\t%]": "line 1, column 5", "[\r\nx=1": "line 1, column 2"]
+                     "[[ !x]]": "line 1, column 4", "  [\t%]": "line 1, column 5", "[\r\nx=1": "line 1, column 2",
+                     // A ''' in a comment opens no string (the second find).
+                     "#'''\n[.": "line 2, column 2"]
         for (text, place) in cases {
             XCTAssertThrowsError(try PriceCard.parse(text, file: "prices.toml")) {
                 XCTAssertEqual("\($0)", "prices.toml: \(place): expected a table name after [", text)
