@@ -50,7 +50,8 @@ public enum SafeOutput {
     /// A failure that names the temporary (a full disk, a file-size limit: libvips says
     /// "VipsForeignSavePngFile: DIR/.NAME.stet-tmp-...: write error; unix error: No space left
     /// on device; ...") re-addressed to the user's output path, one short line:
-    /// "PATH: cannot be written: No space left on device". Other errors pass unchanged.
+    /// "PATH: cannot be written: No space left on device". In any other error the temporary
+    /// name is replaced by PATH.
     public static func outputError(_ error: Error, temporary tmp: String, path: String) -> Error {
         let text = "\(error)"
         guard text.contains(tmp) else { return error }
@@ -58,7 +59,16 @@ public enum SafeOutput {
             let reason = text[r.upperBound...].prefix { $0 != ";" }.trimmingCharacters(in: .whitespaces)
             return StetError.output(path, "cannot be written: \(reason)")
         }
-        return StetError.output(path, "cannot be written: " + text.replacingOccurrences(of: tmp, with: path))
+        // No system error: most likely the input failed to decode while the lazy pipeline
+        // saved; keep the error's kind (the caller names the input) and only the user's path.
+        func fix(_ t: String) -> String { t.replacingOccurrences(of: tmp, with: path) }
+        switch error as? StetError {
+        case let .operation(name, message)?: return StetError.operation(name, fix(message))
+        case let .input(p, message)?: return StetError.input(fix(p), fix(message))
+        case let .output(p, message)?: return StetError.output(fix(p), fix(message))
+        case let .usage(message)?: return StetError.usage(fix(message))
+        case nil: return StetError.output(path, "cannot be written: " + fix(text))
+        }
     }
 
     /// Writes bytes atomically (JSON sidecars, manifests).
