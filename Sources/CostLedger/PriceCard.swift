@@ -211,7 +211,8 @@ public struct PriceCard: Sendable {
     /// toml++ 3 (inside TOMLKit) asserts, and aborts the process, on a table header whose
     /// name does not start with a key character: `[#`, `[` at the end of a line, `[[ !x]]`
     /// (found by Tools/fuzz). Such a header is refused here first, with a parse error of the
-    /// same form. A small lexer skips comments and strings (a `'''` in a comment opens nothing).
+    /// same form, as is a value that starts with `}`. A small lexer skips comments and strings
+    /// (a `'''` in a comment opens nothing).
     static func refuseHeadersTOMLKitAsserts(_ text: String, file: String) throws {
         enum State { case normal, comment, basic, literal, multiBasic, multiLiteral }
         let s = Array(text.unicodeScalars)
@@ -220,6 +221,7 @@ public struct PriceCard: Sendable {
             c == "]" || c == "\"" || c == "'" || c == "_" || c == "-" || (c.isASCII && CharacterSet.alphanumerics.contains(c))
         }
         var state = State.normal, i = 0, line = 1, lineStart = 0, atLineStart = true
+        var previous: Unicode.Scalar? = nil   // the last character outside comments and whitespace
         while i < s.count {
             let c = s[i]
             switch state {
@@ -235,6 +237,12 @@ public struct PriceCard: Sendable {
                     }
                 }
                 atLineStart = false
+                // toml++ also asserts on a value that starts with "}" (`d=[}`, `a=}`, `[1,}`:
+                // the fuzzer's third find); none of those is TOML.
+                if c == "}", let p = previous, p == "=" || p == "[" || p == "," {
+                    throw StetError.input(file, "line \(line), column \(i - lineStart + 1): expected a value before }")
+                }
+                if c != " " && c != "\t" && c != "\r" { previous = c }
                 if c == "#" { state = .comment }
                 else if c == "\"" { if at(i + 1) == "\"", at(i + 2) == "\"" { state = .multiBasic; i += 3; continue }; state = .basic }
                 else if c == "'" { if at(i + 1) == "'", at(i + 2) == "'" { state = .multiLiteral; i += 3; continue }; state = .literal }

@@ -15,6 +15,13 @@ final class FuzzRegressionTests: XCTestCase {
                 XCTAssertEqual("\($0)", "prices.toml: \(place): expected a table name after [", text)
             }
         }
+        // The third find: a value starting with "}" made toml++ assert too.
+        for (text, place) in ["d=[}": "line 1, column 4", "a = }": "line 1, column 5", "x = [1, }": "line 1, column 9",
+                              "a = {b =\n}": "line 2, column 1"] {
+            XCTAssertThrowsError(try PriceCard.parse(text, file: "prices.toml")) {
+                XCTAssertEqual("\($0)", "prices.toml: \(place): expected a value before }", text)
+            }
+        }
         // Not headers: inside a multi-line string, and TOML's own error for a [ at the very end.
         let card = "note = \"\"\"\n[# not a header\n\"\"\"\n[models.a]\nunit = \"image\"\nprice = 1\n"
         XCTAssertThrowsError(try PriceCard.parse(card, file: "p.toml")) { XCTAssertEqual("\($0)", "p.toml: key note: unknown key (expected currency, updated, models, tiers or avoids)") }

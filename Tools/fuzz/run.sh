@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Fuzzes each of Stet's own parsers with libFuzzer for SECONDS_PER_PARSER seconds (default 60).
+# Usage: run.sh [SECONDS_PER_PARSER [TARGET...]]
+# Fuzzes each of Stet's own parsers (or only the TARGETs named) with libFuzzer for
+# SECONDS_PER_PARSER seconds (default 60).
 # Exits non-zero if any parser crashed or hung; the input that did it is saved under
 # .build/fuzz-artifacts/ and its path printed. See README.md.
 set -uo pipefail
@@ -9,6 +11,7 @@ flags=(-c release --product stet-fuzz -Xswiftc -sanitize=fuzzer -Xswiftc -parse-
 swift build "${flags[@]}" >/dev/null || { swift build "${flags[@]}"; exit 1; }
 bin="$(swift build "${flags[@]}" --show-bin-path)/stet-fuzz"
 targets=(price-card region-json grid-map mask-shapes strokes-json ledger-jsonl tags avoids focus sizes colour)
+if [ "$#" -gt 1 ]; then shift; targets=("$@"); fi
 mkdir -p .build/fuzz-corpus .build/fuzz-artifacts
 failed=()
 for t in "${targets[@]}"; do
