@@ -10,7 +10,19 @@ public struct Money: Hashable, Comparable, Codable, Sendable {
     public init(micros: Int64) { self.micros = micros }
 
     /// From a decimal amount such as 0.04, rounded to the nearest millionth.
-    public init(_ amount: Double) { micros = Int64((amount * 1_000_000).rounded()) }
+    public init(_ amount: Double) { micros = Money.clamped(amount * 1_000_000) }
+
+    /// The largest amount Money holds, 10^12 (a trillion, in any currency): far above any real
+    /// price or saving, and small enough that sums of millions of entries stay in an Int64.
+    /// Bigger products (a count of 10^18 from `--avoids`, a price of 1e300 in an imported line)
+    /// are held at the limit instead of trapping (found by Tools/fuzz).
+    public static let limit = 1e12
+
+    static func clamped(_ micros: Double) -> Int64 {
+        let cap = limit * 1_000_000
+        guard micros.isFinite else { return micros > 0 ? Int64(cap) : micros < 0 ? -Int64(cap) : 0 }
+        return Int64(min(max(micros.rounded(), -cap), cap))
+    }
 
     public static let zero = Money(micros: 0)
 
@@ -18,7 +30,7 @@ public struct Money: Hashable, Comparable, Codable, Sendable {
 
     /// `quantity` units at this price, rounded to the nearest millionth.
     public func times(_ quantity: Double) -> Money {
-        Money(micros: Int64((Double(micros) * quantity).rounded()))
+        Money(micros: Money.clamped(Double(micros) * quantity))
     }
 
     public static func + (a: Money, b: Money) -> Money { Money(micros: a.micros + b.micros) }
@@ -50,7 +62,11 @@ public struct Money: Hashable, Comparable, Codable, Sendable {
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.singleValueContainer()
-        self.init(try c.decode(Double.self))
+        let amount = try c.decode(Double.self)
+        guard amount.isFinite, abs(amount) <= Money.limit else {
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "expected an amount of at most 1000000000000 but found \(amount)")
+        }
+        self.init(amount)
     }
 }
 

@@ -71,6 +71,7 @@ public struct PriceCard: Sendable {
     /// Parses and validates card text; `file` names the card in error messages.
     public static func parse(_ text: String, file: String) throws -> PriceCard {
         func bad(_ key: String, _ problem: String) -> StetError { .input(file, "key \(key): \(problem)") }
+        try refuseHeadersTOMLKitAsserts(text, file: file)
         let root: TOMLTable
         do { root = try TOMLTable(string: text) } catch let error as TOMLParseError {
             throw StetError.input(file, "line \(error.source.begin.line), column \(error.source.begin.column): \(error.description)")
@@ -102,6 +103,7 @@ public struct PriceCard: Sendable {
             guard let priceValue = table["price"] else { throw bad("\(key).price", "missing; expected the price of one \(unit.singular)") }
             let price = try number(priceValue, key: "\(key).price", bad)
             guard price >= 0 else { throw bad("\(key).price", "expected a price of 0 or more but found \(describe(priceValue))") }
+            guard price <= Money.limit else { throw bad("\(key).price", "expected a price of at most 1000000000000 but found \(describe(priceValue))") }
             var currency = card.currency
             if let value = table["currency"] { currency = try currencyValue(value, key: "\(key).currency", bad) }
             var perGeneration = 1.0
@@ -204,6 +206,60 @@ public struct PriceCard: Sendable {
             what: "\(count) × \(label) generation, from \(source)",
             model: model.name, quantity: quantity, unit: model.unit.rawValue,
             unitPrice: model.price, currency: model.currency, subtotal: model.price.times(quantity))]
+    }
+
+    /// toml++ 3 (inside TOMLKit) asserts, and aborts the process, on a table header whose
+    /// name does not start with a key character: `[#`, `[` at the end of a line, `[[ !x]]`
+    /// (found by Tools/fuzz). Such a header is refused here first, with a parse error of the
+    /// same form, as is a value that starts with `}`. A small lexer skips comments and strings
+    /// (a `'''` in a comment opens nothing).
+    static func refuseHeadersTOMLKitAsserts(_ text: String, file: String) throws {
+        enum State { case normal, comment, basic, literal, multiBasic, multiLiteral }
+        let s = Array(text.unicodeScalars)
+        func at(_ k: Int) -> Unicode.Scalar? { k < s.count ? s[k] : nil }
+        func keyStart(_ c: Unicode.Scalar) -> Bool {
+            c == "]" || c == "\"" || c == "'" || c == "_" || c == "-" || (c.isASCII && CharacterSet.alphanumerics.contains(c))
+        }
+        var state = State.normal, i = 0, line = 1, lineStart = 0, atLineStart = true
+        var previous: Unicode.Scalar? = nil   // the last character outside comments and whitespace
+        while i < s.count {
+            let c = s[i]
+            switch state {
+            case .normal:
+                if c == "\n" { line += 1; lineStart = i + 1; atLineStart = true; i += 1; continue }
+                if atLineStart && (c == " " || c == "\t") { i += 1; continue }
+                if atLineStart && c == "[" {
+                    var j = i + 1
+                    if at(j) == "[" { j += 1 }
+                    while at(j) == " " || at(j) == "\t" { j += 1 }
+                    if let n = at(j), !keyStart(n) {
+                        throw StetError.input(file, "line \(line), column \(j - lineStart + 1): expected a table name after [")
+                    }
+                }
+                atLineStart = false
+                // toml++ also asserts on a value that starts with "}" (`d=[}`, `a=}`, `[1,}`:
+                // the fuzzer's third find); none of those is TOML.
+                if c == "}", let p = previous, p == "=" || p == "[" || p == "," {
+                    throw StetError.input(file, "line \(line), column \(i - lineStart + 1): expected a value before }")
+                }
+                if c != " " && c != "\t" && c != "\r" { previous = c }
+                if c == "#" { state = .comment }
+                else if c == "\"" { if at(i + 1) == "\"", at(i + 2) == "\"" { state = .multiBasic; i += 3; continue }; state = .basic }
+                else if c == "'" { if at(i + 1) == "'", at(i + 2) == "'" { state = .multiLiteral; i += 3; continue }; state = .literal }
+            case .comment:
+                if c == "\n" { state = .normal; continue }
+            case .basic, .literal:
+                if c == "\n" { state = .normal; continue }
+                if state == .basic && c == "\\" { i += 2; continue }
+                if (state == .basic && c == "\"") || (state == .literal && c == "'") { state = .normal }
+            case .multiBasic, .multiLiteral:
+                let q: Unicode.Scalar = state == .multiBasic ? "\"" : "'"
+                if c == "\n" { line += 1; lineStart = i + 1 }
+                if state == .multiBasic && c == "\\" { i += 2; continue }
+                if c == q && at(i + 1) == q && at(i + 2) == q { state = .normal; i += 3; continue }
+            }
+            i += 1
+        }
     }
 
     // MARK: - Value helpers

@@ -8,10 +8,13 @@ import Glibc
 /// An output that resolves to one of the inputs (same path, a symlink to it, or a hard link)
 /// is refused before anything is written.
 public enum SafeOutput {
-    /// A sibling temporary path that keeps the extension (libvips picks its saver from it).
+    /// A sibling temporary path that keeps the extension (libvips picks its saver from it):
+    /// `.NAME.stet-tmp-PID-TOKEN.ext`. The first time a process asks for one in a folder, the
+    /// temporaries that killed runs left there are removed first (`removeStaleTemporaries`).
     public static func temporaryPath(for path: String) -> String {
         let url = URL(fileURLWithPath: path)
         let dir = url.deletingLastPathComponent().path
+        StaleTemporaries.cleanOnce(dir)
         let ext = url.pathExtension
         let base = url.deletingPathExtension().lastPathComponent
         let token = String(UInt64.random(in: 0...UInt64.max), radix: 36)
@@ -40,7 +43,31 @@ public enum SafeOutput {
             }
         } catch {
             unlink(tmp)
-            throw error
+            throw outputError(error, temporary: tmp, path: path)
+        }
+    }
+
+    /// A failure that names the temporary (a full disk, a file-size limit: libvips says
+    /// "VipsForeignSavePngFile: DIR/.NAME.stet-tmp-...: write error; unix error: No space left
+    /// on device; ...") re-addressed to the user's output path, one short line:
+    /// "PATH: cannot be written: No space left on device". In any other error the temporary
+    /// name is replaced by PATH.
+    public static func outputError(_ error: Error, temporary tmp: String, path: String) -> Error {
+        let text = "\(error)"
+        guard text.contains(tmp) else { return error }
+        if let r = text.range(of: "unix error: ") {
+            let reason = text[r.upperBound...].prefix { $0 != ";" }.trimmingCharacters(in: .whitespaces)
+            return StetError.output(path, "cannot be written: \(reason)")
+        }
+        // No system error: most likely the input failed to decode while the lazy pipeline
+        // saved; keep the error's kind (the caller names the input) and only the user's path.
+        func fix(_ t: String) -> String { t.replacingOccurrences(of: tmp, with: path) }
+        switch error as? StetError {
+        case let .operation(name, message)?: return StetError.operation(name, fix(message))
+        case let .input(p, message)?: return StetError.input(fix(p), fix(message))
+        case let .output(p, message)?: return StetError.output(fix(p), fix(message))
+        case let .usage(message)?: return StetError.usage(fix(message))
+        case nil: return StetError.output(path, "cannot be written: " + fix(text))
         }
     }
 

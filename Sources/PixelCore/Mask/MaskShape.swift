@@ -104,7 +104,9 @@ extension Mask {
             let e = shape.verticalExtent
             minY = min(minY, e.lowerBound); maxY = max(maxY, e.upperBound)
         }
-        let rowStart = max(0, Int(floor(minY))), rowEnd = min(height, Int(ceil(maxY)) + 1)
+        // Shapes may lie far outside the frame (1e300, or an edge computed as infinity): clamp
+        // in Double before converting, as Int(1e300) traps (found by Tools/fuzz).
+        let rowStart = clampedIndex(floor(minY), 0, height), rowEnd = clampedIndex(ceil(maxY) + 1, 0, height)
         guard rowStart < rowEnd else { return Mask(width: width, height: height, values: values) }
         var counts = [Int](repeating: 0, count: width)
         var spans: [(Double, Double)] = []
@@ -129,8 +131,8 @@ extension Mask {
                 }
                 for (a, b) in merged {
                     // Sample k sits at (k + 0.5) / s; it is inside when a <= centre < b.
-                    let k0 = max(0, Int(ceil(a * Double(s) - 0.5)))
-                    let k1 = min(sampleCols, Int(ceil(b * Double(s) - 0.5)))
+                    let k0 = clampedIndex(ceil(a * Double(s) - 0.5), 0, sampleCols)
+                    let k1 = clampedIndex(ceil(b * Double(s) - 0.5), 0, sampleCols)
                     if k0 >= k1 { continue }
                     any = true
                     for k in k0..<k1 { counts[k / s] += 1 }
@@ -144,6 +146,13 @@ extension Mask {
         }
         return Mask(width: width, height: height, values: values)
     }
+}
+
+/// `v` as an index in `lo...hi`; NaN counts as `lo`.
+private func clampedIndex(_ v: Double, _ lo: Int, _ hi: Int) -> Int {
+    guard v > Double(lo) else { return lo }
+    guard v < Double(hi) else { return hi }
+    return Int(v)
 }
 
 // MARK: - Parsing

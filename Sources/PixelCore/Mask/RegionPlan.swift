@@ -122,6 +122,11 @@ public struct RegionFile: Codable, Equatable, Sendable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw StetError.input(path, "no such file")
         }
+        return try decode(data, path: path)
+    }
+
+    /// Parses a region file's bytes; `path` names it in the error.
+    public static func decode(_ data: Data, path: String) throws -> RegionFile {
         do {
             return try JSONDecoder().decode(RegionFile.self, from: data)
         } catch {

@@ -9,7 +9,7 @@ extension RegionFile {
             throw StetError.input(regionPath, "was made for a \(source.width!)x\(source.height ?? 0) image but \(basePath) is \(baseWidth)x\(baseHeight)")
         }
         guard box.width > 0, box.height > 0, box.x >= 0, box.y >= 0,
-              box.maxX <= baseWidth, box.maxY <= baseHeight else {
+              box.width <= baseWidth - box.x, box.height <= baseHeight - box.y else {   // not maxX: x + width may overflow
             throw StetError.input(regionPath, "box \(box.x),\(box.y),\(box.width)x\(box.height) does not fit inside \(basePath) (\(baseWidth)x\(baseHeight))")
         }
     }

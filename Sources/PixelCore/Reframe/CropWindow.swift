@@ -38,7 +38,10 @@ public enum ReframeFocus: Sendable, Equatable, CustomStringConvertible {
         guard parts.count == 2,
               let x = Double(parts[0].trimmingCharacters(in: .whitespaces)),
               let y = Double(parts[1].trimmingCharacters(in: .whitespaces)),
-              x.isFinite, y.isFinite, x >= 0, y >= 0
+              x.isFinite, y.isFinite, x >= 0, y >= 0,
+              // No image has a side over libvips' 10,000,000; a larger point is a typo, and
+              // Int(1e308) in the plan would trap (found by Tools/fuzz).
+              x <= 10_000_000, y <= 10_000_000
         else { throw Validate.invalid(expected, "focus", text) }
         // A side written with a decimal point is a fraction of the size (0.3); whole numbers are
         // pixels (640). Mixing them, or a fraction above 1, is refused rather than guessed.
