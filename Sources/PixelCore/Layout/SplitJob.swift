@@ -51,6 +51,9 @@ public struct SplitJob: Sendable {
 
     /// Cuts `grid` into `folder`; the cells appear together or not at all.
     public func run(grid: String, folder: String) throws -> (Result, Usage) {
+        if case .map(let path) = options.method, !FileManager.default.fileExists(atPath: path) {
+            throw StetError.input(path, "no such file")
+        }
         let image = try Image.decode(grid, options: options.load)
         let rects: [Rect]
         var inputs: [Usage.File] = [.init(grid, width: image.width, height: image.height)]
@@ -90,19 +93,7 @@ public struct SplitJob: Sendable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw StetError.input(path, "no such file")
         }
-        let doc: GridMap
-        do { doc = try JSONDecoder().decode(GridMap.self, from: data) } catch {
-            throw StetError.input(path, "is not a Stet grid map")
-        }
-        guard doc.width == image.width, doc.height == image.height else {
-            throw StetError.input(path, "describes a \(doc.width)x\(doc.height) sheet but \(grid) is \(image.width)x\(image.height)")
-        }
-        for c in doc.cells {
-            let r = c.image
-            guard r.x >= 0, r.y >= 0, r.width > 0, r.height > 0, r.x + r.width <= image.width,
-                  r.y + r.height <= image.height
-            else { throw StetError.input(path, "cell \(c.index) lies outside the sheet") }
-        }
-        return doc.cells.sorted { $0.index < $1.index }.map(\.image)
+        return try GridMap.decode(data, path: path).imageRects(sheetWidth: image.width, sheetHeight: image.height,
+                                                               path: path, sheet: grid)
     }
 }

@@ -56,19 +56,7 @@ struct LedgerOptions: ParsableArguments {
         return try RecorderCache.shared.recorder(settings)
     }
 
-    func parsedTags() throws -> [String: String] {
-        var result: [String: String] = [:]
-        for tag in tags {
-            guard let eq = tag.firstIndex(of: "="), eq != tag.startIndex else {
-                throw Validate.invalid("key=value", "tag", tag)
-            }
-            let key = String(tag[..<eq]).trimmingCharacters(in: .whitespaces)
-            guard !key.isEmpty else { throw Validate.invalid("key=value", "tag", tag) }
-            if result[key] != nil { throw StetError.usage("Tag \(key) is given twice") }
-            result[key] = String(tag[tag.index(after: eq)...])
-        }
-        return result
-    }
+    func parsedTags() throws -> [String: String] { try Tags.parse(tags) }
 
     /// The command line as a shell would re-run it.
     static var commandLine: String {
