@@ -98,6 +98,8 @@ final class GridDetectorTests: XCTestCase {
                                      y: c.gap + (i / c.columns) * (c.cell + c.gap), width: c.cell, height: c.cell))
             }
             XCTAssertEqual(try GridDetector().cells(in: image), expected, "\(c)")
+            // Given the layout, the same cells.
+            XCTAssertEqual(try GridDetector().cells(in: image, columns: c.columns, rows: layout.rows), expected, "\(c)")
         }
     }
 

@@ -99,11 +99,16 @@ public struct GridDetector: Sendable {
         let xAxis = pixels.withUnsafeBufferPointer { p in measure(length: w, across: h) { x, y in p[y * w + x] } }
         let yAxis = pixels.withUnsafeBufferPointer { p in measure(length: h, across: w) { y, x in p[y * w + x] } }
 
+        // A Stet sheet is cut on its own cells, whether the layout is detected or given.
+        let counts = columns == nil && rows == nil ? nil : (columns ?? 1, rows ?? 1)
+        if let sheet = pixels.withUnsafeBufferPointer({ p in
+            sheetLattice(xAxis, yAxis, counts: counts) { x, y in p[y * w + x] }
+        }) {
+            return sheet
+        }
         let xs: [Range<Int>], ys: [Range<Int>]
-        if columns == nil && rows == nil {
-            if let sheet = pixels.withUnsafeBufferPointer({ p in sheetLattice(xAxis, yAxis) { x, y in p[y * w + x] } }) {
-                return sheet
-            } else if let found = detect(xAxis, yAxis) {
+        if counts == nil {
+            if let found = detect(xAxis, yAxis) {
                 (xs, ys) = found
             } else {
                 throw StetError.usage(GridDetector.noGrid)
@@ -283,18 +288,29 @@ public struct GridDetector: Sendable {
     /// lattices that fit its uniform lines too, but their cells end in a gutter, not at a picture).
     /// Only the last row may end in blank cells (fewer pictures than the lattice holds); they are
     /// not cells. The finest such lattice, then the widest gap. Cell rectangles in reading order.
-    func sheetLattice(_ xAxis: Axis, _ yAxis: Axis, _ value: (Int, Int) -> UInt8) -> [Rect]? {
+    /// `counts` (columns, rows), when given, is the only lattice tried.
+    func sheetLattice(_ xAxis: Axis, _ yAxis: Axis, counts: (Int, Int)? = nil,
+                      _ value: (Int, Int) -> UInt8) -> [Rect]? {
         let w = xAxis.length, h = yAxis.length
-        let maxGap = min(xAxis.borderStart, w - xAxis.borderEnd, yAxis.borderStart, h - yAxis.borderEnd)
-        guard maxGap >= 1 else { return nil }
         let background = xAxis.mean[0]
         guard abs(yAxis.mean[0] - background) < 6 else { return nil }
+        // The geometry is exact, so a gap line may be less uniform than a gutter found on its own:
+        // JPEG rings into a dark gap beside a picture.
+        let gapThreshold = 2 * uniformThreshold
+        func isGap(_ axis: Axis, _ line: Int) -> Bool {
+            axis.sd[line] < gapThreshold && abs(axis.mean[line] - background) < 10
+        }
+        func edge(_ axis: Axis) -> Int {
+            let lead = (0..<axis.length).first { !isGap(axis, $0) } ?? 0
+            let trail = (0..<axis.length).first { !isGap(axis, axis.length - 1 - $0) } ?? 0
+            return min(lead, trail)
+        }
+        let maxGap = min(edge(xAxis), edge(yAxis))
+        guard maxGap >= 1 else { return nil }
         func gapsHold(_ axis: Axis, count: Int, cell: Int, gap: Int) -> Bool {
             for i in 0...count {
                 let s = i * (cell + gap)
-                for line in s..<(s + gap) {
-                    guard axis.sd[line] < uniformThreshold, abs(axis.mean[line] - background) < 6 else { return false }
-                }
+                for line in s..<(s + gap) where !isGap(axis, line) { return false }
             }
             // Every column (row) holds a picture: some line inside it is not uniform.
             for i in 0..<count {
@@ -317,7 +333,7 @@ public struct GridDetector: Sendable {
         func blank(x: Int, y: Int, cell: Int) -> Bool {
             let step = max(1, cell / 32)
             for yy in stride(from: y, to: y + cell, by: step) {
-                for xx in stride(from: x, to: x + cell, by: step) where abs(Double(value(xx, yy)) - background) >= 6 {
+                for xx in stride(from: x, to: x + cell, by: step) where abs(Double(value(xx, yy)) - background) >= 10 {
                     return false
                 }
             }
@@ -340,8 +356,9 @@ public struct GridDetector: Sendable {
             return pictures
         }
         var best: (cols: Int, rows: Int, cell: Int, gap: Int, count: Int)?
-        for cols in 1...maxCount {
-            for rows in 1...maxCount where cols * rows > 1 {
+        for cols in 1...max(maxCount, counts?.0 ?? 0) {
+            for rows in 1...max(maxCount, counts?.1 ?? 0) where cols * rows > 1 {
+                if let counts, counts != (cols, rows) { continue }
                 if let b = best, cols * rows < b.cols * b.rows { continue }
                 for gap in stride(from: maxGap, through: 1, by: -1) {
                     let inner = w - (cols + 1) * gap
