@@ -1,5 +1,6 @@
 import Foundation
 import PixelCore
+import StetSupport
 import XCTest
 
 final class GridLayoutTests: XCTestCase {
@@ -58,7 +59,94 @@ final class GridDetectorTests: XCTestCase {
     func testAPlainPictureHasNoGrid() throws {
         let image = try Image.decode(Fixture.path("candidate-1.jpg"))
         XCTAssertThrowsError(try GridDetector().cells(in: image)) { error in
-            XCTAssertEqual(rendered(error), "Found no grid: no gutters or seams; give the layout with --grid COLSxROWS")
+            XCTAssertEqual(rendered(error), "no grid found: no gutters or seams between pictures; give the layout with --grid COLSxROWS")
         }
+    }
+
+    // MARK: Stet's own sheets, and photographs that are not grids (issue 13)
+
+    /// Landscapes (960x720 fixtures) and portraits (a 400x720 crop, and the upright 300x400
+    /// EXIF-rotated fixture) written where `ContactSheet` can read them.
+    private func mixedPictures() throws -> [String] {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("stet-grid-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        let portrait = dir.appendingPathComponent("portrait.png").path
+        try Image.decode(Fixture.path("candidate-2.jpg")).cropped(x: 300, y: 0, width: 400, height: 720).save(portrait)
+        return [Fixture.path("candidate-1.jpg"), portrait, Fixture.path("candidate-3.jpg"),
+                Fixture.path("orientation-6.jpg"), Fixture.path("candidate-4.jpg"), portrait]
+    }
+
+    func testStetSheetsWithMixedShapesLabelsAndDarkBackgroundAreCutExactly() throws {
+        let pictures = try mixedPictures()
+        let cases: [(columns: Int, count: Int, cell: Int, gap: Int, labels: ContactSheet.Labels, background: Colour)] = [
+            (3, 6, 160, 8, .index, Colour(0x20, 0x20, 0x20)),
+            (2, 4, 200, 12, .name, Colour(0x20, 0x20, 0x20)),
+            (2, 6, 150, 4, .index, Colour(255, 255, 255)),
+            (4, 4, 128, 6, .name, Colour(0, 0, 0)),
+            (3, 5, 140, 8, .index, Colour(0x20, 0x20, 0x20)),   // the last cell blank: not a cell
+        ]
+        for c in cases {
+            let layout = GridLayout(count: c.count, columns: c.columns, cell: c.cell, gap: c.gap)
+            let sheet = ContactSheet(paths: Array(pictures.prefix(c.count)), layout: layout, labels: c.labels,
+                                     background: c.background)
+            let image = try sheet.render().image.materialized()
+            // The cells as `stet grid` placed them: gap + i * (cell + gap), squares of `cell`.
+            var expected: [Rect] = []
+            for i in 0..<c.count {
+                expected.append(Rect(x: c.gap + (i % c.columns) * (c.cell + c.gap),
+                                     y: c.gap + (i / c.columns) * (c.cell + c.gap), width: c.cell, height: c.cell))
+            }
+            XCTAssertEqual(try GridDetector().cells(in: image), expected, "\(c)")
+            // Given the layout, the same cells.
+            XCTAssertEqual(try GridDetector().cells(in: image, columns: c.columns, rows: layout.rows), expected, "\(c)")
+        }
+    }
+
+    /// A street of two buildings under a sky, with rows of windows: long straight vertical and
+    /// horizontal edges, one of them (where the buildings meet) near the middle and running from
+    /// the lower roof to the ground, softened as a lens softens them. Seeded noise.
+    private func buildingScene(width: Int = 640, height: Int = 480) throws -> Image {
+        var rng: UInt64 = 0x9E3779B97F4A7C15
+        func noise() -> Int {
+            rng = rng &* 6364136223846793005 &+ 1442695040888963407
+            return Int((rng >> 33) % 13) - 6
+        }
+        let meet = 300, roofA = 140, roofB = 220, street = 400
+        var px = [UInt8](repeating: 0, count: width * height * 3)
+        for y in 0..<height {
+            for x in 0..<width {
+                var rgb: (Int, Int, Int)
+                let roof = x < meet ? roofA : roofB
+                if y >= street {
+                    rgb = (50 + x / 12, 50 + x / 12, 48 + x / 12)                   // the road, lit from the right
+                } else if y < roof {
+                    rgb = (120 + y / 4, 160 + y / 5, 230)                     // the sky
+                } else {
+                    let wall = x < meet ? (150, 120, 95) : (200, 195, 180)
+                    let (wx, wy) = ((x - (x < meet ? 12 : meet + 16)) % 40, (y - roof - 18) % 50)
+                    let window = wx >= 0 && wx < 20 && wy >= 0 && wy < 28 && y < street - 20
+                    rgb = window ? (40, 50, 65) : wall
+                }
+                let n = noise()
+                let i = (y * width + x) * 3
+                px[i] = UInt8(clamping: rgb.0 + n); px[i + 1] = UInt8(clamping: rgb.1 + n); px[i + 2] = UInt8(clamping: rgb.2 + n)
+            }
+        }
+        return try Image.fromPixels(px, width: width, height: height, bands: 3).copyInterpretation(.srgb)
+            .gaussianBlurred(sigma: 0.8).cast(.uchar).materialized()
+    }
+
+    func testABuildingPhotographIsNotAGrid() throws {
+        let image = try buildingScene()
+        XCTAssertThrowsError(try GridDetector().cells(in: image)) { error in
+            XCTAssertEqual((error as? StetError)?.rendered(),
+                           "no grid found: no gutters or seams between pictures; give the layout with --grid COLSxROWS")
+        }
+        // The same two buildings abutting a second, unrelated picture are a grid: the seam is found.
+        let other = try Image.decode(Fixture.path("candidate-3.jpg")).cropped(x: 0, y: 0, width: 500, height: 480)
+        let joined = try Image.arrayJoin([image, other], across: 2).materialized()
+        assertRects(try GridDetector().cells(in: joined),
+                    [Rect(x: 0, y: 0, width: 640, height: 480), Rect(x: 640, y: 0, width: 500, height: 480)])
     }
 }

@@ -98,8 +98,30 @@ final class GridSplitCLITests: XCTestCase {
         let path = Stet.fixture("candidate-1.jpg")
         let run = try Stet.run(["split", path, "--auto", "--out", dir.path, "--no-log"])
         XCTAssertEqual(run.status, 1)
-        XCTAssertEqual(run.stderr, "stet: \(path): Found no grid: no gutters or seams; give the layout with --grid COLSxROWS\n")
+        XCTAssertEqual(run.stderr, "stet: \(path): no grid found: no gutters or seams between pictures; give the layout with --grid COLSxROWS\n")
         XCTAssertEqual(Stet.listing(dir), [])
+    }
+
+    func testSplitAutoCutsAStetSheetOfPortraitsAndLandscapesExactly() throws {
+        let dir = try Stet.tempDir()
+        let portrait = dir.appendingPathComponent("tall.png").path
+        try Image.decode(candidates[1]).cropped(x: 280, y: 0, width: 420, height: 720).save(portrait)
+        let sheetPath = dir.appendingPathComponent("sheet.png").path
+        let pictures = [candidates[0], portrait, candidates[2], Stet.fixture("orientation-6.jpg"), candidates[3], portrait]
+        let made = try Stet.run(["grid"] + pictures + ["-o", sheetPath, "--cols", "3", "--cell", "180", "--gap", "10",
+                                                       "--labels", "name", "--background", "#202020", "--no-log"])
+        XCTAssertEqual(made.status, 0, made.stderr)
+        let out = dir.appendingPathComponent("cells").path
+        let run = try Stet.run(["split", sheetPath, "--auto", "--out", out, "--no-log"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        // Every cell exactly where `stet grid` put it: 10 + i * 190, 180x180.
+        var expected: [String] = []
+        for i in 0..<6 {
+            expected.append("\(i + 1)\t\(10 + (i % 3) * 190),\(10 + (i / 3) * 190)\t180x180\t\(out)/sheet-\(i + 1).png")
+        }
+        XCTAssertEqual(run.stdout.split(separator: "\n").map(String.init), expected)
+        let tall = try Image.decode("\(out)/sheet-2.png")
+        XCTAssertEqual([tall.width, tall.height], [180, 180])
     }
 
     func testBadInputsLeaveNoFiles() throws {
