@@ -33,11 +33,7 @@ struct InpaintCommand: ParsableCommand {
     @Option(help: "auto, fast or texture.")
     var method: Inpaint.Method = .auto
 
-    @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Output file (png or tif), a name pattern for many inputs, or - for standard output (PNG).", valueName: "path|pattern"))
-    var outputPath: String?
-
-    @Option(name: .customLong("out"), help: ArgumentHelp("Folder for the outputs of many inputs (created if missing).", valueName: "dir"))
-    var outDir: String?
+    @OptionGroup var outputs: FileOutputOptions
 
     @OptionGroup var batch: BatchOptions
     @OptionGroup var report: ReportOptions
@@ -47,8 +43,8 @@ struct InpaintCommand: ParsableCommand {
 
     func validate() throws {
         try usage {
-            try CommandOutputs.validate(output: outputPath, outDir: outDir, format: nil, inputs: images)
-            if let outputPath, outputPath != "-" { try LosslessOutput.check(outputPath) }
+            try CommandOutputs.validate(output: outputs.outputPath, outDir: outputs.outDir, format: nil, inputs: images)
+            if let outputPath = outputs.outputPath, outputPath != "-" { try LosslessOutput.check(outputPath) }
         }
     }
 
@@ -56,8 +52,8 @@ struct InpaintCommand: ParsableCommand {
         let recorder = try ledgerOptions.recorder()
         let inputs = try InputList.expand(images, recursive: batch.recursive)
         let masks = Companion.paths(mask, for: inputs)
-        let targets = try CommandOutputs.resolve(output: outputPath, outDir: outDir,
-                                                 format: outputPath == "-" ? .png : nil, inputs: inputs,
+        let targets = try CommandOutputs.resolve(output: outputs.outputPath, outDir: outputs.outDir,
+                                                 format: outputs.outputPath == "-" ? .png : nil, inputs: inputs,
                                                  defaultPattern: "%s-inpainted.png", extraInputs: masks)
         var options = InpaintJob.Options()
         options.method = method; options.load = input.loadOptions; options.encoding = output.encoding(input)

@@ -68,11 +68,7 @@ struct MaskCommand: ParsableCommand {
     @Option(help: ArgumentHelp("With --region: context margin around the mask in pixels (default: a quarter of the mask's longer side, at least 32).", valueName: "px"))
     var margin: Int?
 
-    @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("The mask file to write (PNG), or a name pattern for many images (%s, %e, %i).", valueName: "path|pattern"))
-    var outputPath: String?
-
-    @Option(name: .customLong("out"), help: ArgumentHelp("Folder for the masks of many images (created if missing).", valueName: "dir"))
-    var outDir: String?
+    @OptionGroup var outputs: FileOutputOptions
 
     @OptionGroup var batch: BatchOptions
     @OptionGroup var report: ReportOptions
@@ -95,11 +91,11 @@ struct MaskCommand: ParsableCommand {
             try Validate.nonNegativeInteger(grow, "grow")
             try Validate.nonNegativeInteger(feather, "feather")
             if let margin { try Validate.nonNegativeInteger(margin, "margin") }
-            try CommandOutputs.validate(output: outputPath, outDir: outDir, format: nil, inputs: images)
-            if let outputPath, outputPath != "-", (outputPath as NSString).pathExtension.lowercased() != "png" {
+            try CommandOutputs.validate(output: outputs.outputPath, outDir: outputs.outDir, format: nil, inputs: images)
+            if let outputPath = outputs.outputPath, outputPath != "-", (outputPath as NSString).pathExtension.lowercased() != "png" {
                 throw Validate.invalid("a .png output", "output", outputPath)
             }
-            if outputPath == "-" { throw Validate.invalid("a .png output", "output", "- (masks are written to files)") }
+            if outputs.outputPath == "-" { throw Validate.invalid("a .png output", "output", "- (masks are written to files)") }
         }
     }
 
@@ -111,7 +107,7 @@ struct MaskCommand: ParsableCommand {
     func run() throws {
         let recorder = try ledgerOptions.recorder()
         let inputs = try InputList.expand(images, recursive: batch.recursive)
-        let targets = try CommandOutputs.resolve(output: outputPath, outDir: outDir, format: nil, inputs: inputs,
+        let targets = try CommandOutputs.resolve(output: outputs.outputPath, outDir: outputs.outDir, format: nil, inputs: inputs,
                                                  defaultPattern: "%s-mask.png", extraInputs: strokes.map { [$0] } ?? [])
         if region {
             for p in targets.paths {

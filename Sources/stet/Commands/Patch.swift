@@ -41,11 +41,7 @@ struct PatchCommand: ParsableCommand {
     @Flag(name: .customLong("match-color"), help: "Correct the patch's colour and brightness against the pixels around the mask.")
     var matchColor = false
 
-    @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Output file (png or tif), a name pattern for many inputs, or - for standard output (PNG).", valueName: "path|pattern"))
-    var outputPath: String?
-
-    @Option(name: .customLong("out"), help: ArgumentHelp("Folder for the outputs of many inputs (created if missing).", valueName: "dir"))
-    var outDir: String?
+    @OptionGroup var outputs: FileOutputOptions
 
     @OptionGroup var batch: BatchOptions
     @OptionGroup var report: ReportOptions
@@ -59,8 +55,8 @@ struct PatchCommand: ParsableCommand {
                 throw StetError.usage("Expected --mask or --region but received neither")
             }
             try Validate.nonNegativeInteger(feather, "feather")
-            try CommandOutputs.validate(output: outputPath, outDir: outDir, format: nil, inputs: bases)
-            if let outputPath, outputPath != "-" { try LosslessOutput.check(outputPath) }
+            try CommandOutputs.validate(output: outputs.outputPath, outDir: outputs.outDir, format: nil, inputs: bases)
+            if let outputPath = outputs.outputPath, outputPath != "-" { try LosslessOutput.check(outputPath) }
         }
     }
 
@@ -70,8 +66,8 @@ struct PatchCommand: ParsableCommand {
         let edits = Companion.paths(edited, for: inputs)
         let regions = region.map { Companion.paths($0, for: inputs) }
         let masks = mask.map { Companion.paths($0, for: inputs) }
-        let targets = try CommandOutputs.resolve(output: outputPath, outDir: outDir,
-                                                 format: outputPath == "-" ? .png : nil, inputs: inputs,
+        let targets = try CommandOutputs.resolve(output: outputs.outputPath, outDir: outputs.outDir,
+                                                 format: outputs.outputPath == "-" ? .png : nil, inputs: inputs,
                                                  defaultPattern: "%s-patched.png",
                                                  extraInputs: edits + (regions ?? []) + (masks ?? []))
         var options = PatchJob.Options()

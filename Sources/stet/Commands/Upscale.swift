@@ -62,11 +62,7 @@ struct UpscaleCommand: ParsableCommand {
     @Option(help: "Learned path: average the prediction over the image's four flips (on), over those and its transpose's four (all), or not (off); auto: all at 3x and 4x, off at 2x.")
     var flips = "auto"
 
-    @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Output file (format from its extension), a name pattern for many inputs (%s, %e, %i), or - for standard output.", valueName: "path|pattern"))
-    var outputPath: String?
-
-    @Option(name: .customLong("out"), help: ArgumentHelp("Folder for the outputs of many inputs (created if missing).", valueName: "dir"))
-    var outDir: String?
+    @OptionGroup var outputs: FileOutputOptions
 
     @Option(help: "Output format when -o does not say (standard output, or the default pattern): \(OutputFormat.allValueStrings.joined(separator: ", ")).")
     var format: OutputFormat?
@@ -90,7 +86,7 @@ struct UpscaleCommand: ParsableCommand {
             try Validate.oneOf(method, "method", Upscale.Method.allCases.map(\.rawValue))
             try Validate.oneOf(flips, "flips", Upscale.Flips.allCases.map(\.rawValue))
             try Validate.oneOf(backProjection, "back-projection", Upscale.BackProjectionMode.allCases.map(\.rawValue))
-            try CommandOutputs.validate(output: outputPath, outDir: outDir, format: format, inputs: images)
+            try CommandOutputs.validate(output: outputs.outputPath, outDir: outputs.outDir, format: format, inputs: images)
         }
     }
 
@@ -98,7 +94,7 @@ struct UpscaleCommand: ParsableCommand {
         let recorder = try ledgerOptions.recorder()
         let inputs = try InputList.expand(images, recursive: batch.recursive)
         let suffix = scale.map { "@\($0)x" } ?? "-up"
-        let targets = try CommandOutputs.resolve(output: outputPath, outDir: outDir, format: format, inputs: inputs,
+        let targets = try CommandOutputs.resolve(output: outputs.outputPath, outDir: outputs.outDir, format: format, inputs: inputs,
                                                  defaultPattern: "%s\(suffix).\(format?.fileExtension ?? "%e")",
                                                  extraInputs: weights.map { [$0] } ?? [])
         var options = UpscaleJob.Options()

@@ -92,3 +92,13 @@ extension OutputFormat: ExpressibleByArgument {
     public init?(argument: String) { self.init(name: argument) }
     public static var allValueStrings: [String] { allCases.map(\.fileExtension) }
 }
+
+/// Where a command with one output per input writes: a file, a name pattern, or standard output,
+/// and the folder for a batch (see `CommandOutputs`).
+struct FileOutputOptions: ParsableArguments {
+    @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Output file (format from its extension), a name pattern for many inputs (%s, %e, %i, %%), or - for standard output.", valueName: "path|pattern"))
+    var outputPath: String?
+
+    @Option(name: .customLong("out"), help: ArgumentHelp("Folder for the outputs of many inputs (created if missing).", valueName: "dir"))
+    var outDir: String?
+}
