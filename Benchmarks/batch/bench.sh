@@ -185,4 +185,7 @@ if [ "$DO_REFRAME" = 1 ]; then
   echo "### reframe --to 9:16 --mode crop, $COUNT photographs (ratios: tool ÷ stet batch)"; report stet_reframe_916_crop vips_thumb_916_crop; echo
   echo "### reframe --to 9:16 (default --mode auto), $COUNT photographs (ratios: tool ÷ stet batch)"; report stet_reframe_916_auto vips_thumb_916_auto; echo
   echo "### reframe --for shorts,reels,tiktok,instagram-square (auto), $COUNT photographs (ratios: tool ÷ stet batch)"; report stet_reframe_for_auto vips_thumb_for stet_reframe_for_crop; echo
+  echo "### reframe --for shorts,reels,tiktok,instagram-square --mode crop, $COUNT photographs (ratios: tool ÷ stet batch)"; report stet_reframe_for_crop vips_thumb_for; echo
 fi
+echo "# raw rounds (tool round wall_s cpu_s peak_rss_kb files; round 0 = warm-up):" >&2
+grep -v ' sizes ' "$TMP/results.txt" >&2
