@@ -99,7 +99,7 @@ draft = "flux-schnell"
 final = "flux-1.1-pro"
 
 # What one use of each operation replaces by default: "none", a tier or a model, optionally
-# with a count ("final x2"). reframe counts once per target size. A command's
+# with a count ("final x2"). reframe counts once per distinct target size. A command's
 # --avoids MODEL[xN] (or --avoids none) overrides this for one use.
 [avoids]
 reframe = "final"

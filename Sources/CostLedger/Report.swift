@@ -161,7 +161,7 @@ extension Ledger {
             }
             var assumptions = [
                 "Avoided amounts are estimates: each entry was priced with the price card in effect when it was recorded (the unit prices listed), not with invoices.",
-                "A use avoids what its --avoids said, else the card's [avoids] entry for its operation (reframe: once per target); a failed command claims nothing.",
+                "A use avoids what its --avoids said, else the card's [avoids] entry for its operation (reframe: once per distinct render; targets of the same size share one); a failed command claims nothing.",
                 "Spent is what `stet log generation` and --spent recorded; net = avoided - spent, per currency; different currencies and credits are never added together.",
                 "Yield = kept / generated, over logged generations that gave --kept; cost per kept uses the spend of those generations only.",
                 "Days and --since/--until are in UTC.",
