@@ -220,6 +220,13 @@ public struct PriceCard: Sendable {
         func keyStart(_ c: Unicode.Scalar) -> Bool {
             c == "]" || c == "\"" || c == "'" || c == "_" || c == "-" || (c.isASCII && CharacterSet.alphanumerics.contains(c))
         }
+        func isDigit(_ c: Unicode.Scalar) -> Bool { c.value >= 48 && c.value <= 57 }
+        func isDate(at k: Int) -> Bool {
+            (0..<10).allSatisfy { d in
+                guard let c = at(k + d) else { return false }
+                return d == 4 || d == 7 ? c == "-" : isDigit(c)
+            }
+        }
         var state = State.normal, i = 0, line = 1, lineStart = 0, atLineStart = true
         var previous: Unicode.Scalar? = nil   // the last character outside comments and whitespace
         while i < s.count {
@@ -241,6 +248,15 @@ public struct PriceCard: Sendable {
                 // the fuzzer's third find); none of those is TOML.
                 if c == "}", let p = previous, p == "=" || p == "[" || p == "," {
                     throw StetError.input(file, "line \(line), column \(i - lineStart + 1): expected a value before }")
+                }
+                // toml++ asserts on a date followed by a space and a digit that does not start a
+                // time (`g=2025-06-01 8`, the fuzzer's fourth find), and likewise after `T`.
+                if isDigit(c), previous == "=" || previous == "[" || previous == ",", isDate(at: i) {
+                    let sep = at(i + 10)
+                    let timeFollows = [1, 2, 4].allSatisfy { at(i + 10 + $0).map(isDigit) ?? false } && at(i + 13) == ":"
+                    if sep == "T" || sep == "t" || (sep == " " && (at(i + 11).map(isDigit) ?? false)), !timeFollows {
+                        throw StetError.input(file, "line \(line), column \(i - lineStart + 1): a date-time needs its time as HH:MM:SS after the date")
+                    }
                 }
                 if c != " " && c != "\t" && c != "\r" { previous = c }
                 if c == "#" { state = .comment }

@@ -4,6 +4,12 @@ import XCTest
 
 /// Inputs that Tools/fuzz found crashing a parser, kept so they stay clean thrown errors.
 final class FuzzRegressionTests: XCTestCase {
+    enum Stet {
+        static var root: URL {
+            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        }
+    }
+
     func testTableHeadersThatAbortedTOMLKitAreParseErrors() {
         // toml++ asserted (SIGABRT) on a header name starting with anything but a key character.
         let cases = ["[#": "line 1, column 2", "[models.a]\nunit = \"image\"\nprice = 1\n[\n": "line 4, column 2",
@@ -27,6 +33,23 @@ final class FuzzRegressionTests: XCTestCase {
         XCTAssertThrowsError(try PriceCard.parse(card, file: "p.toml")) { XCTAssertEqual("\($0)", "p.toml: key note: unknown key (expected currency, updated, models, tiers or avoids)") }
         XCTAssertThrowsError(try PriceCard.parse("[", file: "p.toml")) { XCTAssertFalse("\($0)".contains("table name")) }
         XCTAssertNoThrow(try PriceCard.parse(PriceCard.builtIn.text, file: "p.toml"))
+    }
+
+    func testADateFollowedByAStrayDigitIsAParseError() throws {
+        // The fourth find (Tools/fuzz/known-crashes/price-card-datetime-assert.toml): toml++
+        // asserted on a date followed by a space and a digit that starts no time.
+        let known = Stet.root.appendingPathComponent("Tools/fuzz/known-crashes/price-card-datetime-assert.toml")
+        let text = try String(contentsOf: known, encoding: .utf8)
+        for (card, place) in [(text, "line 1, column 3"), ("[models.a]\nas_of = 2025-06-01T1\n", "line 2, column 9")] {
+            XCTAssertThrowsError(try PriceCard.parse(card, file: "p.toml")) {
+                XCTAssertEqual("\($0)", "p.toml: \(place): a date-time needs its time as HH:MM:SS after the date", card)
+            }
+        }
+        // Dates, date-times and a date before a comment still parse as TOML.
+        for card in ["[models.a]\nunit = \"image\"\nprice = 1\nas_of = 2025-06-01 # read then\n",
+                     "[models.a]\nunit = \"image\"\nprice = 1\nas_of = 2025-06-01\n"] {
+            XCTAssertNoThrow(try PriceCard.parse(card, file: "p.toml"), card)
+        }
     }
 
     func testHugeAmountsAreErrorsOrHeldAtTheLimitNotTraps() throws {
