@@ -73,6 +73,8 @@ public struct SplitJob: Sendable {
         do {
             for (i, r) in rects.enumerated() {
                 let path = (folder as NSString).appendingPathComponent(cellName(grid, i + 1))
+                // Every cell, however many the grid has, is checked against the files read.
+                try SafeOutput.refuseOverwritingInputs(output: path, inputs: inputs.map(\.path))
                 let cell = try image.cropped(x: r.x, y: r.y, width: r.width, height: r.height)
                 try batch.add(path) { tmp in try cell.save(tmp, format: options.format, encoding: options.encoding) }
                 cells.append(Cell(index: i + 1, rect: r, output: path))

@@ -24,14 +24,9 @@ public struct UpscaleJob: Sendable {
         public init() {}
     }
 
-    /// One input, checked from its header: what it will become.
+    /// One input, checked from its header: what it will become (`result`, known before the work).
     public struct Prepared: Sendable {
-        public var input: String
-        public var output: String
-        public var inputWidth: Int
-        public var inputHeight: Int
-        public var width: Int
-        public var height: Int
+        public var result: Result
         public var plan: Upscale.Plan
         var upscale: Upscale
         var header: Image
@@ -68,37 +63,34 @@ public struct UpscaleJob: Sendable {
                               backProjection: options.backProjection)
         let plan: Upscale.Plan
         do { plan = try upscale.plan(for: header) } catch let e as StetError { throw e.naming(input) }
-        return Prepared(input: input, output: output, inputWidth: w, inputHeight: h, width: size.width,
-                        height: size.height, plan: plan, upscale: upscale, header: header)
+        let result = Result(input: input, output: output, inputWidth: w, inputHeight: h, width: size.width,
+                            height: size.height, plan: UpscaleJob.planText(plan, upscale))
+        return Prepared(result: result, plan: plan, upscale: upscale, header: header)
     }
 
     /// Enlarges and writes the output; `progress` hears the share of rows done.
     public func run(_ prepared: Prepared, progress: (@Sendable (Double) -> Void)? = nil) throws -> (Result, Usage) {
         var upscale = prepared.upscale
         upscale.progress = progress
+        let r = prepared.result
         var image: Image
-        do { image = try upscale.run(prepared.header) } catch let e as StetError { throw e.naming(prepared.input) }
+        do { image = try upscale.run(prepared.header) } catch let e as StetError { throw e.naming(r.input) }
         if options.sharpen > 0 { image = try image.sharpened(sigma: 1, m2: options.sharpen) }
-        try image.save(prepared.output, format: options.format, encoding: options.encoding)
+        try image.save(r.output, format: options.format, encoding: options.encoding)
 
-        let text = planText(prepared)
-        let result = Result(input: prepared.input, output: prepared.output, inputWidth: prepared.inputWidth,
-                            inputHeight: prepared.inputHeight, width: prepared.width, height: prepared.height, plan: text)
-        var parameters = ["method": options.method.rawValue, "plan": text, "width": "\(prepared.width)",
-                          "height": "\(prepared.height)"]
+        var parameters = ["method": options.method.rawValue, "plan": r.plan, "width": "\(r.width)", "height": "\(r.height)"]
         if options.sharpen > 0 { parameters["sharpen"] = "\(options.sharpen)" }
         if options.flips != .auto { parameters["flips"] = options.flips.rawValue }
         if options.backProjection != .auto { parameters["back-projection"] = options.backProjection.rawValue }
         let usage = Usage(operation: "upscale", parameters: parameters,
-                          inputs: [.init(prepared.input, width: prepared.inputWidth, height: prepared.inputHeight)],
-                          outputs: [.init(prepared.output, width: prepared.width, height: prepared.height)])
-        return (result, usage)
+                          inputs: [.init(r.input, width: r.inputWidth, height: r.inputHeight)],
+                          outputs: [.init(r.output, width: r.width, height: r.height)])
+        return (r, usage)
     }
 
     /// The path taken, as the ledger and the summary name it: "learned-x4+refiner+flips+...".
-    func planText(_ prepared: Prepared) -> String {
-        let job = prepared.upscale
-        switch prepared.plan {
+    static func planText(_ plan: Upscale.Plan, _ job: Upscale) -> String {
+        switch plan {
         case .lanczos: return "lanczos3"
         case .learned(let k, let resize):
             return "learned-x\(k)" + (job.refines(scale: k) ? "+refiner" : "") + (job.averagesFlips(scale: k) ? "+flips" : "")

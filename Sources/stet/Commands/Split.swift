@@ -79,9 +79,6 @@ struct Split: ParsableCommand {
             let base = ((grid as NSString).lastPathComponent as NSString).deletingPathExtension
             return ((grid as NSString).deletingLastPathComponent as NSString).appendingPathComponent("\(base)-cells")
         }
-        for (i, grid) in inputs.enumerated() {
-            for n in 1...4 { try SafeOutput.refuseOverwritingInputs(output: (folders[i] as NSString).appendingPathComponent(job.cellName(grid, n)), inputs: inputs + (map.map { [$0] } ?? [])) }
-        }
         try BatchRunner(operation: "split", recorder: recorder, report: report,
                         workers: batch.jobs ?? ProcessInfo.processInfo.activeProcessorCount)
             .run(inputs) { i, _ in

@@ -1,17 +1,5 @@
 import Foundation
 
-/// A counter workers take indices from.
-final class AtomicCounter: @unchecked Sendable {
-    private var value = 0
-    private let lock = NSLock()
-    func increment() -> Int {
-        lock.lock(); defer { lock.unlock() }
-        let v = value
-        value += 1
-        return v
-    }
-}
-
 enum ByteCount {
     static func format(_ bytes: Int64) -> String {
         let b = Double(bytes)
