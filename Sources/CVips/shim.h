@@ -114,4 +114,93 @@ static inline int stet_jpeg_check(const unsigned char *data, unsigned long size,
     return 0;
 }
 
+
+// The decoding half of the same check: decodes a JPEG held in memory at 1/`shrink` scale (1, 2,
+// 4 or 8) into a new VipsImage that owns its pixels, with every warning fatal, on the calling
+// thread. This is the decode libvips' jpegload would do (libjpeg's default, accurate DCT and
+// fancy upsampling, as libvips leaves them; Adobe CMYK inverted as libvips inverts it), so a
+// strict load checks and decodes in one pass instead of two. 3 bands for YCbCr and RGB, 1 for
+// greyscale, 4 for CMYK and YCCK. Returns 0 and the image in `out`, or 1 and libjpeg's
+// message; the caller sets the image's interpretation and metadata.
+// The pixels are libvips' tracked memory, so the operation cache's memory cap (which counts
+// only tracked memory) sees what a cached operation on this image holds.
+static void stet__free_pixels(VipsImage *image, void *pixels) { (void) image; vips_tracked_free(pixels); }
+
+static inline int stet_jpeg_decode(const unsigned char *data, unsigned long size, int shrink,
+                                   VipsImage **out, char *message, int message_size) {
+    struct jpeg_decompress_struct cinfo;
+    stet_jpeg_error err;
+    unsigned char *volatile pixels = NULL;
+    *out = NULL;
+    if (message_size < JMSG_LENGTH_MAX) return -1;
+    memset(&cinfo, 0, sizeof(cinfo));
+    cinfo.err = jpeg_std_error(&err.pub);
+    err.pub.error_exit = stet__jpeg_fail;
+    err.pub.emit_message = stet__jpeg_message;
+    err.message = message;
+    err.message_size = message_size;
+    message[0] = 0;
+    jpeg_create_decompress(&cinfo);
+    if (setjmp(err.jump)) {
+        jpeg_destroy_decompress(&cinfo);
+        if (pixels) vips_tracked_free(pixels);
+        return 1;
+    }
+    jpeg_mem_src(&cinfo, data, size);
+    jpeg_read_header(&cinfo, TRUE);
+    if (shrink > 1) {
+        cinfo.scale_num = 1;
+        cinfo.scale_denom = shrink;
+    }
+    int cmyk = cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK;
+    if (cmyk) cinfo.out_color_space = JCS_CMYK;
+    else if (cinfo.num_components == 1) cinfo.out_color_space = JCS_GRAYSCALE;
+    else cinfo.out_color_space = JCS_RGB;
+    jpeg_start_decompress(&cinfo);
+    size_t stride = (size_t) cinfo.output_width * cinfo.output_components;
+    size_t length = stride * cinfo.output_height;
+    pixels = vips_tracked_malloc(length);
+    if (!pixels) { jpeg_destroy_decompress(&cinfo); return -1; }
+    while (cinfo.output_scanline < cinfo.output_height) {
+        JSAMPROW rows[16];
+        int n = 0;
+        while (n < 16 && cinfo.output_scanline + n < cinfo.output_height) {
+            rows[n] = pixels + (cinfo.output_scanline + n) * stride;
+            n++;
+        }
+        jpeg_read_scanlines(&cinfo, rows, n);
+    }
+    jpeg_finish_decompress(&cinfo);             // reads to EOI: a missing tail warns
+    if (cmyk && cinfo.saw_Adobe_marker)
+        for (size_t i = 0; i < length; i++) pixels[i] = 255 - pixels[i];
+    VipsImage *image = vips_image_new_from_memory(pixels, length, cinfo.output_width,
+                                                  cinfo.output_height, cinfo.output_components,
+                                                  VIPS_FORMAT_UCHAR);
+    int bands = cinfo.output_components;
+    jpeg_destroy_decompress(&cinfo);
+    if (!image) { vips_tracked_free(pixels); return -1; }
+    g_signal_connect(image, "postclose", G_CALLBACK(stet__free_pixels), pixels);
+    image->Type = bands == 4 ? VIPS_INTERPRETATION_CMYK
+                : bands == 1 ? VIPS_INTERPRETATION_B_W : VIPS_INTERPRETATION_sRGB;
+    *out = image;
+    return 0;
+}
+
+// Copies every metadata item (EXIF, XMP, ICC profile, orientation, ...) and the resolution from
+// `from` (a header just opened by jpegload) to `to`, which has none of its own yet.
+static void *stet__copy_item(VipsImage *from, const char *name, GValue *value, void *to) {
+    (void) from;
+    static const char *basic[] = {"width", "height", "bands", "format", "coding", "interpretation",
+                                  "xoffset", "yoffset", "xres", "yres", "filename", "mode", "kill",
+                                  "demand", "sizeof_header", "foreign_buffer", NULL};
+    for (int i = 0; basic[i]; i++) if (strcmp(name, basic[i]) == 0) return NULL;
+    vips_image_set((VipsImage *) to, name, value);
+    return NULL;
+}
+static inline void stet_copy_metadata(VipsImage *from, VipsImage *to) {
+    to->Xres = from->Xres;
+    to->Yres = from->Yres;
+    vips_image_map(from, (VipsImageMapFn) stet__copy_item, to);
+}
+
 #endif

@@ -45,7 +45,7 @@ public final class Ledger: @unchecked Sendable {
     /// Problems come back as one-line `StetError`s that name the file.
     public static func open(_ path: String, mode: Mode) throws -> Ledger {
         let fm = FileManager.default
-        let parent = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        let parent = FilePath.parent(path).isEmpty ? "." : FilePath.parent(path)
         var isDir: ObjCBool = false
         let exists = fm.fileExists(atPath: path, isDirectory: &isDir)
         if exists && isDir.boolValue { throw StetError.input(path, "is a folder, not a ledger file") }
@@ -96,7 +96,7 @@ public final class Ledger: @unchecked Sendable {
     /// read-only ledger, without opening anything (commands check before they do their work).
     public static func checkRecordable(_ path: String, createsFolder: Bool = false) throws {
         let fm = FileManager.default
-        let parent = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        let parent = FilePath.parent(path).isEmpty ? "." : FilePath.parent(path)
         var isDir: ObjCBool = false
         let exists = fm.fileExists(atPath: path, isDirectory: &isDir)
         if exists && isDir.boolValue { throw StetError.input(path, "is a folder, not a ledger file") }
@@ -284,7 +284,7 @@ public final class Ledger: @unchecked Sendable {
             // could inspect the schema while another was halfway through creating it. The lock is
             // on the folder, never on the database file: closing any descriptor of that file
             // would drop the POSIX locks SQLite holds on it in this process.
-            let folder = (path as NSString).deletingLastPathComponent
+            let folder = FilePath.parent(path)
             let lock = readonly ? -1 : Glibc.open(folder.isEmpty ? "." : folder, O_RDONLY | O_DIRECTORY)
             if lock >= 0 { flock(lock, LOCK_EX) }
             defer { if lock >= 0 { flock(lock, LOCK_UN); close(lock) } }

@@ -40,7 +40,7 @@ public struct LedgerLocation: Equatable, Sendable {
         if let env = environment["STET_PRICES"], !env.isEmpty {
             prices = absolute(env, cwd: cwd)
         } else {
-            let beside = ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(pricesName)
+            let beside = (FilePath.parent(path) as NSString).appendingPathComponent(pricesName)
             if FileManager.default.fileExists(atPath: beside) { prices = beside }
         }
         return LedgerLocation(ledgerPath: path, source: source, project: project, pricesPath: prices)
@@ -53,7 +53,7 @@ public struct LedgerLocation: Equatable, Sendable {
             var isDir: ObjCBool = false
             let candidate = (dir as NSString).appendingPathComponent(folderName)
             if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDir), isDir.boolValue { return dir }
-            let parent = (dir as NSString).deletingLastPathComponent
+            let parent = FilePath.parent(dir)
             if parent == dir || parent.isEmpty { return nil }
             dir = parent
         }
@@ -91,7 +91,7 @@ public struct LedgerLocation: Equatable, Sendable {
     /// Creates the per-user folder when recording into the per-user ledger for the first time.
     public func prepareFolder() throws {
         guard source == .user else { return }
-        let dir = (ledgerPath as NSString).deletingLastPathComponent
+        let dir = FilePath.parent(ledgerPath)
         do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
             throw StetError.output(ledgerPath, "folder \(dir) cannot be created")
         }

@@ -52,6 +52,10 @@ public final class Recorder: @unchecked Sendable {
         }
     }
 
+    /// A file's SHA-256, hashed once per process: what the ledger records and what a sidecar
+    /// (a draft manifest) lists are the same digest, read from the disk once.
+    public func digest(_ path: String) throws -> String { try digests.digest(path) }
+
     /// Starts hashing files the command will record, so hashing overlaps the pixel work.
     public func willRead(_ paths: [String]) {
         guard settings.enabled else { return }
@@ -166,7 +170,7 @@ public struct CommandClock: Sendable {
 /// SHA-256 digests of files, started on background threads, so hashing overlaps the pixel work
 /// instead of following it (hashing is most of what logging costs). Inputs are never written
 /// by the command that reads them (outputs that resolve to an input are refused), so a digest
-/// taken early is the digest at the end. A file not started is hashed when asked for.
+/// taken early is the digest at the end. A file not started is hashed when asked for, and kept.
 final class FileDigests: @unchecked Sendable {
     private let lock = NSLock()
     private var pending: [String: DispatchGroup] = [:]
@@ -192,7 +196,11 @@ final class FileDigests: @unchecked Sendable {
         lock.lock()
         let group = pending[path]
         lock.unlock()
-        guard let group else { return try SHA256.hex(ofFile: path) }
+        guard let group else {
+            let result = Result { try SHA256.hex(ofFile: path) }
+            lock.lock(); digests[path] = result; pending[path] = DispatchGroup(); lock.unlock()
+            return try result.get()
+        }
         group.wait()
         lock.lock()
         defer { lock.unlock() }

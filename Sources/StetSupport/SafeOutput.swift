@@ -25,7 +25,7 @@ public enum SafeOutput {
     /// Runs `write` against a temporary sibling, then renames it onto `path`.
     /// The temporary file is removed on every failure path.
     public static func write(to path: String, _ write: (String) throws -> Void) throws {
-        let dir = (path as NSString).deletingLastPathComponent
+        let dir = FilePath.parent(path)
         let parent = dir.isEmpty ? "." : dir
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: parent, isDirectory: &isDir), isDir.boolValue else {

@@ -5,6 +5,18 @@ import XCTest
 final class DraftCLITests: XCTestCase {
     let candidates = (1...4).map { Stet.fixture("candidate-\($0).jpg") }
 
+    /// A one-character folder name, relative: swift-corelibs-foundation traps on
+    /// `("a" as NSString).deletingLastPathComponent`, and this crashed with an illegal instruction.
+    func testOneCharacterOutputFolder() throws {
+        let dir = try Stet.tempDir()
+        let run = try Stet.run(["draft", candidates[0], "--size", "64", "--out", "a", "--no-log", "-q"], cwd: dir)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(Stet.listing(dir.appendingPathComponent("a")), ["candidate-1.jpg"])
+        let single = try Stet.run(["upscale", candidates[0], "--scale", "2", "--method", "lanczos", "-o", "b", "--format", "png", "--no-log", "-q"], cwd: dir)
+        XCTAssertEqual(single.status, 0, single.stderr)
+        XCTAssertEqual(try Image.open(dir.appendingPathComponent("b").path).width, 1920)
+    }
+
     func testProxiesHaveTheRightSizeAndLookLikeTheirSources() throws {
         let dir = try Stet.tempDir()
         let manifest = dir.appendingPathComponent("drafts.json").path

@@ -66,13 +66,15 @@ public struct DraftManifest: Codable, Sendable, Equatable {
         self.failures = failures
     }
 
-    /// The manifest of what a batch made: sources and proxies hashed across cores.
+    /// The manifest of what a batch made: sources and proxies hashed across cores, by `digest`
+    /// (the ledger's, so that a file the ledger already hashed is not read again).
     public static func of(_ results: [DraftJob.Result], failures: [Failed], options: DraftJob.Options,
-                          version: String) throws -> DraftManifest {
+                          version: String,
+                          digest: @escaping @Sendable (String) throws -> String = { try SHA256.hex(ofFile: $0) }) throws -> DraftManifest {
         let made = try ParallelMap.all(results.count) { i in
             let r = results[i]
-            return Made(source: try FileRecord.of(r.input, width: r.sourceWidth, height: r.sourceHeight),
-                        proxy: try FileRecord.of(r.output, width: r.width, height: r.height))
+            return Made(source: try FileRecord.of(r.input, width: r.sourceWidth, height: r.sourceHeight, sha256: digest(r.input)),
+                        proxy: try FileRecord.of(r.output, width: r.width, height: r.height, sha256: digest(r.output)))
         }
         return DraftManifest(stetVersion: version, size: options.size, format: options.format.fileExtension,
                              proxies: made, failures: failures)

@@ -61,7 +61,7 @@ enum FileIntegrity {
     /// each SOS the entropy-coded data runs to the next marker that is not a stuffed byte
     /// (FF 00) or a restart (FF D0-D7). A file that ends before EOI is truncated, wherever it
     /// was cut. Bytes after EOI (camera trailers) are allowed, as libjpeg allows them.
-    private static func jpeg(_ b: UnsafeRawBufferPointer) -> Problem? {
+    static func jpeg(_ b: UnsafeRawBufferPointer) -> Problem? {
         let truncated = Problem(text: "truncated JPEG (premature end of data)")
         let n = b.count
         var i = 2
@@ -99,6 +99,11 @@ enum FileIntegrity {
         guard let base = b.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
         var message = [CChar](repeating: 0, count: 256)
         guard stet_jpeg_check(base, UInt(b.count), &message, Int32(message.count)) == 1 else { return nil }
+        return jpegProblem(message)
+    }
+
+    /// libjpeg's message in the words of Stet's errors.
+    static func jpegProblem(_ message: [CChar]) -> Problem {
         var text = String(cString: message)
         for prefix in ["Corrupt JPEG data: ", "Warning: "] where text.hasPrefix(prefix) {
             text.removeFirst(prefix.count)

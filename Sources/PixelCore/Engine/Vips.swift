@@ -57,7 +57,7 @@ public enum Vips {
         guard let maps = procFile("/proc/self/maps"),
               let line = maps.split(separator: "\n").first(where: { $0.contains("/libvips.so") }),
               let slash = line.firstIndex(of: "/") else { return nil }
-        let libdir = (String(line[slash...]) as NSString).deletingLastPathComponent
+        let libdir = FilePath.parent(String(line[slash...]))
         let series = "\(vips_version(0)).\(vips_version(1))"
         let modules = libdir + "/vips-modules-" + series
         let fm = FileManager.default

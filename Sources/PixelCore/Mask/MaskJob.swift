@@ -57,7 +57,7 @@ public struct MaskJob: Sendable {
     /// `<stem><suffix>` beside `path`.
     public static func sidecar(_ path: String, _ suffix: String) -> String {
         let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-        let dir = (path as NSString).deletingLastPathComponent
+        let dir = FilePath.parent(path)
         return dir.isEmpty ? stem + suffix : (dir as NSString).appendingPathComponent(stem + suffix)
     }
 

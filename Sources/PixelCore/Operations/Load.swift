@@ -79,6 +79,26 @@ public struct Load: Sendable {
     /// with the same message on every run, before a lazy pipeline decodes it on libvips'
     /// threads (where libvips 8.14's own check depends on timing).
     public func run() throws -> Image {
+        let image = try openHeader()
+        try checkIntegrity()
+        return image
+    }
+
+    /// Opens the file and reads its pixels the cheapest strict way: a strict JPEG is decoded
+    /// now, once, at 1/`shrink` scale (`JPEGDecode`: the decode is also its integrity check);
+    /// any other file is checked and returned lazy, as `run()` returns it. `decoded` says which,
+    /// since a decoded image is 1/`shrink` of the header's size.
+    func runDecodingJPEG(shrink: Int = 1) throws -> (header: Image, image: Image, decoded: Bool) {
+        let header = try openHeader()
+        if JPEGDecode.applies(to: header, options: options) {
+            return (header, try decodeJPEG(header: header, shrink: shrink), true)
+        }
+        try checkIntegrity()
+        return (header, header, false)
+    }
+
+    /// The loader from the file's bytes, its header, and the pixel cap; no pixel is read.
+    func openHeader() throws -> Image {
         let loader = try Load.loaderName(for: path)
         var op = Operation(loader)
         op.set("filename", .string(path))
@@ -95,11 +115,24 @@ public struct Load: Sendable {
             throw e.naming(path)
         }
         try options.checkPixels(width: image.width, height: image.height, path: path)
-        // After the pixel cap, so that a header bomb is refused before anything decodes.
-        if options.failOn != .none, let problem = try FileIntegrity.check(path) {
-            throw StetError.input(path, problem.text + (problem.lenientHelps ? "; \(Hint.lenient) decodes what is there" : ""))
-        }
         return image
+    }
+
+    /// The structure check (after the pixel cap, so that a header bomb is refused before
+    /// anything decodes); `--lenient` skips it.
+    func checkIntegrity() throws {
+        if options.failOn != .none, let problem = try FileIntegrity.check(path) { throw failure(problem) }
+    }
+
+    /// A strict JPEG decoded once, checked as it decodes (see `JPEGDecode`).
+    func decodeJPEG(header: Image, shrink: Int) throws -> Image {
+        do { return try JPEGDecode.decode(path, header: header, shrink: shrink) } catch let problem as FileIntegrity.Problem {
+            throw failure(problem)
+        }
+    }
+
+    private func failure(_ problem: FileIntegrity.Problem) -> StetError {
+        StetError.input(path, problem.text + (problem.lenientHelps ? "; \(Hint.lenient) decodes what is there" : ""))
     }
 }
 
@@ -112,9 +145,9 @@ extension Image {
     /// Opens and fully decodes `path` now, so that a truncated or corrupt file fails here,
     /// and returns the image as 8-bit sRGB(A) with orientation applied.
     public static func decode(_ path: String, options: LoadOptions = .strict) throws -> Image {
-        let header = try Load(path, options: options).run()
+        let (header, image, _) = try Load(path, options: options).runDecodingJPEG()
         do {
-            return try header.autorotated().normalizedToSRGB8().materialized()
+            return try image.autorotated().normalizedToSRGB8().materialized()
         } catch is StetError {
             throw Load.decodeFailure(path, loader: header.loader, options: options)
         }

@@ -34,15 +34,27 @@ public struct Thumbnail: Sendable {
 
     /// The thumbnail together with the source's own size (from its header).
     public func runWithSource() throws -> (image: Image, sourceWidth: Int, sourceHeight: Int) {
-        let header = try Load(path, options: options).run()
+        let load = Load(path, options: options)
+        let header = try load.openHeader()
         let (sw, sh) = header.uprightSize
-        var op = Operation("thumbnail")
-        op.set("filename", .string(path))
+        var op: Operation
+        if JPEGDecode.applies(to: header, options: options) {
+            // Shrink-on-load done by Stet's one-pass strict decode, at the factor `thumbnail`
+            // would pick; `thumbnail_image` then does the rest, as `thumbnail` would.
+            let shrink = JPEGDecode.thumbnailShrink(uprightWidth: sw, uprightHeight: sh, width: width, height: height,
+                                                    crops: crop.map { $0 != .none } ?? false, enlargesOnly: size == .up)
+            op = Operation("thumbnail_image")
+            op.set("in", .image(try load.decodeJPEG(header: header, shrink: shrink)))
+        } else {
+            try load.checkIntegrity()
+            op = Operation("thumbnail")
+            op.set("filename", .string(path))
+            op.set("fail_on", .string(options.failOn.rawValue))
+        }
         op.set("width", .int(width))
         op.set("height", height.map { .int($0) })
         op.set("size", size.map { .string($0.rawValue) })
         op.set("crop", crop.map { .string($0.rawValue) })
-        op.set("fail_on", .string(options.failOn.rawValue))
         if header.hasICCProfile || header.interpretation == .cmyk {
             op.set("export_profile", .string("srgb"))
         }

@@ -30,7 +30,7 @@ extension RegionFile {
     /// The region's own mask file (in its API's convention), as a canonical mask of BASE's size
     /// that is 0 outside the box.
     public func frameMask(regionPath: String, baseWidth: Int, baseHeight: Int, options: LoadOptions) throws -> (Mask, String) {
-        let dir = (regionPath as NSString).deletingLastPathComponent
+        let dir = FilePath.parent(regionPath)
         let path = mask.hasPrefix("/") ? mask : (dir.isEmpty ? mask : (dir as NSString).appendingPathComponent(mask))
         let raster: PixelRaster
         do { raster = try PixelRaster(Image.decode(path, options: options)) } catch let e as StetError { throw e.naming(path) }

@@ -17,9 +17,9 @@ public final class SourcePyramid: @unchecked Sendable {
     /// its own, which halves the peak memory and saves a full-size copy. Rotated files take
     /// `Image.decode`, since rotating needs random access.
     public static func decodeSource(_ path: String, options: LoadOptions = .strict) throws -> Image {
-        let header = try Load(path, options: options, sequential: true).run()
-        guard header.orientation == 1 else { return try Image.decode(path, options: options) }
-        do { return try header.normalizedToSRGB8().materialized() } catch is StetError {
+        let (header, image, decoded) = try Load(path, options: options, sequential: true).runDecodingJPEG()
+        guard header.orientation == 1 || decoded else { return try Image.decode(path, options: options) }
+        do { return try image.autorotated().normalizedToSRGB8().materialized() } catch is StetError {
             throw Load.decodeFailure(path, loader: header.loader, options: options)
         }
     }

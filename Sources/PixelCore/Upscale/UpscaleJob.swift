@@ -30,6 +30,8 @@ public struct UpscaleJob: Sendable {
         public var plan: Upscale.Plan
         var upscale: Upscale
         var header: Image
+        /// A strict JPEG is decoded (and so checked) in `run`, once (`JPEGDecode`).
+        var decodesJPEG: Bool
     }
 
     /// What one run made, in the fields the CLI prints (text and JSON).
@@ -47,7 +49,10 @@ public struct UpscaleJob: Sendable {
     public init(_ options: Options) { self.options = options }
 
     public func prepare(input: String, output: String) throws -> Prepared {
-        let header = try Image.open(input, options: options.load)
+        let load = Load(input, options: options.load)
+        let header = try load.openHeader()
+        let decodesJPEG = JPEGDecode.applies(to: header, options: options.load)
+        if !decodesJPEG { try load.checkIntegrity() }
         let (w, h) = header.uprightSize
         if let width = options.width, width <= w {
             throw StetError.input(input, "is \(w)x\(h), so a width of \(width) would not enlarge it; upscale only enlarges (stet draft makes smaller copies)")
@@ -65,7 +70,7 @@ public struct UpscaleJob: Sendable {
         do { plan = try upscale.plan(for: header) } catch let e as StetError { throw e.naming(input) }
         let result = Result(input: input, output: output, inputWidth: w, inputHeight: h, width: size.width,
                             height: size.height, plan: UpscaleJob.planText(plan, upscale))
-        return Prepared(result: result, plan: plan, upscale: upscale, header: header)
+        return Prepared(result: result, plan: plan, upscale: upscale, header: header, decodesJPEG: decodesJPEG)
     }
 
     /// Enlarges and writes the output; `progress` hears the share of rows done.
@@ -74,7 +79,9 @@ public struct UpscaleJob: Sendable {
         upscale.progress = progress
         let r = prepared.result
         var image: Image
-        do { image = try upscale.run(prepared.header) } catch let e as StetError { throw e.naming(r.input) }
+        let source = prepared.decodesJPEG
+            ? try Load(r.input, options: options.load).decodeJPEG(header: prepared.header, shrink: 1) : prepared.header
+        do { image = try upscale.run(source) } catch let e as StetError { throw e.naming(r.input) }
         if options.sharpen > 0 { image = try image.sharpened(sigma: 1, m2: options.sharpen) }
         try image.save(r.output, format: options.format, encoding: options.encoding)
 

@@ -78,7 +78,8 @@ struct Draft: ParsableCommand {
                     let failures = outcome.failures.map {
                         DraftManifest.Failed(source: inputs[$0.index], error: Console.describe($0.error, naming: inputs[$0.index]))
                     }
-                    let doc = try DraftManifest.of(made, failures: failures, options: options, version: StetVersion.current)
+                    let doc = try DraftManifest.of(made, failures: failures, options: options, version: StetVersion.current,
+                                                   digest: recorder.digest)
                     try SafeOutput.write(try stetJSONEncoder().encode(doc), to: manifest)
                 }
                 guard !report.quiet else { return }

@@ -106,7 +106,7 @@ struct Reframe: ParsableCommand {
         }
         if let outDir, !dryRun { try OutputCheck.folder(outDir, create: true) }
         let folders = inputs.map { path in
-            outDir ?? { let d = (path as NSString).deletingLastPathComponent; return d.isEmpty ? "." : d }()
+            outDir ?? { let d = FilePath.parent(path); return d.isEmpty ? "." : d }()
         }
         if !dryRun {
             for f in Set(folders) where f != outDir { try OutputCheck.folder(f, create: false) }

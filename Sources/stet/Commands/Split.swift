@@ -77,7 +77,7 @@ struct Split: ParsableCommand {
         let folders = inputs.map { grid -> String in
             if let outDir { return outDir }
             let base = ((grid as NSString).lastPathComponent as NSString).deletingPathExtension
-            return ((grid as NSString).deletingLastPathComponent as NSString).appendingPathComponent("\(base)-cells")
+            return (FilePath.parent(grid) as NSString).appendingPathComponent("\(base)-cells")
         }
         try BatchRunner(operation: "split", recorder: recorder, report: report,
                         workers: batch.jobs ?? ProcessInfo.processInfo.activeProcessorCount)

@@ -108,7 +108,7 @@ struct OutputNames {
         if name.hasPrefix("/") { return name }
         if let folder { return (folder as NSString).appendingPathComponent(name) }
         if name.contains("/") { return name }
-        let dir = (input as NSString).deletingLastPathComponent
+        let dir = FilePath.parent(input)
         return dir.isEmpty ? name : (dir as NSString).appendingPathComponent(name)
     }
 
@@ -143,9 +143,9 @@ enum OutputCheck {
             return
         }
         guard create else { throw StetError.output(path, "folder does not exist") }
-        var ancestor = (path as NSString).deletingLastPathComponent
+        var ancestor = FilePath.parent(path)
         while !ancestor.isEmpty, !fm.fileExists(atPath: ancestor, isDirectory: &isDir) {
-            ancestor = (ancestor as NSString).deletingLastPathComponent
+            ancestor = FilePath.parent(ancestor)
         }
         let base = ancestor.isEmpty ? "." : ancestor
         guard fm.fileExists(atPath: base, isDirectory: &isDir), isDir.boolValue else {
@@ -173,7 +173,7 @@ enum OutputCheck {
     /// A file output: its folder exists and is writable, it is not a folder, not an input.
     static func file(_ path: String, inputs: [String]) throws {
         guard !StandardStreams.isStandardOutput(path) else { return }
-        let dir = (path as NSString).deletingLastPathComponent
+        let dir = FilePath.parent(path)
         let parent = dir.isEmpty ? "." : dir
         var isDir: ObjCBool = false
         let willExist = { lock.lock(); defer { lock.unlock() }; return pending.contains { SafeOutput.resolve($0) == SafeOutput.resolve(parent) } }()
@@ -343,7 +343,7 @@ enum Companion {
         return inputs.enumerated().map { i, input in
             let name = names.expand(input, index: i + 1)
             if name.hasPrefix("/") || name.contains("/") { return name }
-            let dir = (input as NSString).deletingLastPathComponent
+            let dir = FilePath.parent(input)
             return dir.isEmpty ? name : (dir as NSString).appendingPathComponent(name)
         }
     }
