@@ -278,6 +278,10 @@ struct BatchRunner {
         recorder.willRead(items)
         let results = ParallelMap.run(items.count, workers: workers) { i -> (R, String) in
             let clock = CommandClock()
+            // A file's cached libvips operations can never hit again (the next file's images
+            // are new), and they hold its images: without this a 20-file upscale grew by about
+            // 5 MB a file (131 -> 194 MB peak over 10 files; 146 MB with the cache dropped).
+            defer { if items.count > 1 { Vips.dropCache() } }
             do {
                 let (result, usage, text) = try body(i, Progress(bar: items.count == 1 ? bar : nil))
                 if records && !oneEntry { try recorder.record(usage, clock: clock) }
