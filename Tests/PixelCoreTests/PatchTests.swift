@@ -70,7 +70,7 @@ final class PatchTests: XCTestCase {
         let mask = Mask.render([.rect(x: 10, y: 10, width: 10, height: 10)], width: 50, height: 40)
         XCTAssertThrowsError(try PatchBack().run(base: base, edited: base, box: full, mask: Mask(width: 40, height: 40),
                                                  basePath: "b.png", maskPath: "m.png")) {
-            XCTAssertEqual(rendered($0), "m.png: mask is 40x40 but b.png is 50x40; the mask must be BASE's size")
+            XCTAssertEqual(rendered($0), "m.png: mask is 40x40 but b.png is 50x40; the mask must be the base image's size")
         }
         XCTAssertThrowsError(try PatchBack().run(base: base, edited: base, box: full, mask: Mask(width: 50, height: 40), maskPath: "m.png")) {
             XCTAssertEqual(rendered($0), "m.png: mask is empty (every pixel is 0); nothing to patch")

@@ -183,7 +183,7 @@ final class MaskCLITests: XCTestCase {
         let out = dir.appendingPathComponent("out.png").path
         let r = try run(["patch", image, "--with", small, "--mask", mask, "-o", out])
         XCTAssertEqual(r.status, 1)
-        XCTAssertEqual(r.stderr, "stet: \(small): is 32x32 but \(image) is 64x48; a whole-frame patch must be BASE's size (for a region crop pass --region region.json)\n")
+        XCTAssertEqual(r.stderr, "stet: \(small): is 32x32 but \(image) is 64x48; a whole-frame patch must be the base image's size (for a region crop pass --region region.json)\n")
         XCTAssertFalse(FileManager.default.fileExists(atPath: out))
         let none = try run(["patch", image, "--with", small, "-o", out])
         XCTAssertEqual(none.status, 2)

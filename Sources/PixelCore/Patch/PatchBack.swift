@@ -37,7 +37,7 @@ public struct PatchBack: Sendable {
         -> (PixelRaster, Report)
     {
         guard mask.width == base.width, mask.height == base.height else {
-            throw StetError.input(maskPath, "mask is \(mask.width)x\(mask.height) but \(basePath) is \(base.width)x\(base.height); the mask must be BASE's size")
+            throw StetError.input(maskPath, "mask is \(mask.width)x\(mask.height) but \(basePath) is \(base.width)x\(base.height); the mask must be the base image's size")
         }
         guard edited.width == box.width, edited.height == box.height else {
             throw StetError.input(editedPath, "is \(edited.width)x\(edited.height) but the patch area is \(box.width)x\(box.height)")

@@ -65,7 +65,7 @@ public struct PatchJob: Sendable {
             }
         } else {
             guard editedRaster.width == w, editedRaster.height == h else {
-                throw StetError.input(files.edited, "is \(editedRaster.width)x\(editedRaster.height) but \(files.base) is \(w)x\(h); a whole-frame patch must be BASE's size (for a region crop pass \(Hint.region) region.json)")
+                throw StetError.input(files.edited, "is \(editedRaster.width)x\(editedRaster.height) but \(files.base) is \(w)x\(h); a whole-frame patch must be the base image's size (for a region crop pass \(Hint.region) region.json)")
             }
             frameMask = try Mask.load(maskPath, options: load)
         }
