@@ -21,11 +21,14 @@ import StetSupport
 /// 1/8 scale by libjpeg: passes over bytes that are about to be read anyway, in the calling
 /// thread, with an answer that depends on the bytes alone.
 ///
-/// Cost (release build, this 2-core machine, medians of 9 alternating runs against
-/// `--lenient`, which skips the check): `draft` of ten 1926x2886 JPEGs 437 -> 574 ms with
-/// `--jobs 2` (+31%) and 523 -> 659 ms with `--jobs 1` (+26%): the JPEG check entropy-decodes
-/// the file a second time, as the 1/8 shrink-on-load does; five 963x1443 PNGs 338 -> 352 ms
-/// (+4%); `upscale --scale 2` of a 900x900 JPEG 733 -> 779 ms (+6%, within this machine's noise).
+/// Cost: a strict JPEG that a command decodes is not checked by this pass but by its own decode
+/// (`JPEGDecode`: the same libjpeg walk, whose output is the pixels), so the check costs a JPEG
+/// nothing. Measured (release, this 2-core machine under load 13-17, CPU user+sys, paired
+/// medians of 9-11 alternating runs against the build before the check existed): `draft` of ten
+/// 2048x1600 JPEGs 1.01x (it was 1.26-1.31x with a separate check pass), 8-preset `reframe` of a
+/// 12 MP JPEG 1.00x, `upscale --scale 2` of a 1024x800 JPEG 1.03x, with the same pixels
+/// (max difference 0 against `--lenient`, which keeps libvips' decoder). `info` and PNG/WebP
+/// inputs still take this pass: five 963x1443 PNGs +4%.
 enum FileIntegrity {
     /// What is wrong with a file, in the words of the error message.
     struct Problem: Error, Equatable {
@@ -104,7 +107,7 @@ enum FileIntegrity {
 
     /// libjpeg's message in the words of Stet's errors.
     static func jpegProblem(_ message: [CChar]) -> Problem {
-        var text = String(cString: message)
+        var text = String(decoding: message.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
         for prefix in ["Corrupt JPEG data: ", "Warning: "] where text.hasPrefix(prefix) {
             text.removeFirst(prefix.count)
         }

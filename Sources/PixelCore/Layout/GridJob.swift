@@ -30,7 +30,10 @@ public struct GridJob: Sendable {
     public var options: Options
     public init(_ options: Options) { self.options = options }
 
-    public func run(inputs: [String], output: String, map mapPath: String, version: String) throws -> (Result, Usage) {
+    /// `digest` hashes a source for the map; the CLI passes the ledger's, so that a source is
+    /// read for its SHA-256 once, not once for the map and again for the ledger.
+    public func run(inputs: [String], output: String, map mapPath: String, version: String,
+                    digest: @escaping @Sendable (String) throws -> String = { try SHA256.hex(ofFile: $0) }) throws -> (Result, Usage) {
         let o = options
         let layout = GridLayout(count: inputs.count, columns: o.columns, cell: o.cell, gap: o.gap)
         let sheet = ContactSheet(paths: inputs, layout: layout, labels: o.labels, background: o.background, options: o.load)
@@ -39,7 +42,8 @@ public struct GridJob: Sendable {
         let cells = try ParallelMap.run(inputs.count, workers: workers) { i -> (Image, ContactSheet.Placed, FileRecord) in
             let (image, placed) = try sheet.makeCell(i)
             // Hash the source here too, so hashing runs on both cores with the decodes.
-            let source = try FileRecord.of(placed.path, width: placed.sourceWidth, height: placed.sourceHeight)
+            let source = try FileRecord.of(placed.path, width: placed.sourceWidth, height: placed.sourceHeight,
+                                           sha256: digest(placed.path))
             return (try image.materialized(), placed, source)
         }.enumerated().map { i, r in
             do { return try r.get() } catch let e as StetError { throw e.naming(inputs[i]) }

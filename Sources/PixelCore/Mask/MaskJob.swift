@@ -61,7 +61,10 @@ public struct MaskJob: Sendable {
         return dir.isEmpty ? stem + suffix : (dir as NSString).appendingPathComponent(stem + suffix)
     }
 
-    public func run(_ files: Files) throws -> (Result, Usage) {
+    /// `digest` hashes the source for a region file (the CLI passes the ledger's, so the
+    /// source is read for its SHA-256 once).
+    public func run(_ files: Files,
+                    digest: @escaping @Sendable (String) throws -> String = { try SHA256.hex(ofFile: $0) }) throws -> (Result, Usage) {
         let o = options
         let raster = try PixelRaster(Image.decode(files.image, options: o.load))
         let w = raster.width, h = raster.height
@@ -98,7 +101,7 @@ public struct MaskJob: Sendable {
             if let limit = o.api.rules.maxBytes, imagePNG.count >= limit {
                 throw StetError.output(files.regionImage, "\(o.api.displayName) needs a PNG under 4 MB but the image crop is \(String(format: "%.1f", Double(imagePNG.count) / 1_048_576)) MB; use a smaller \(Hint.margin) or downscale the image")
             }
-            let file = RegionFile(plan: plan, source: try FileRecord.of(files.image, width: w, height: h),
+            let file = RegionFile(plan: plan, source: try FileRecord.of(files.image, width: w, height: h, sha256: digest(files.image)),
                                   image: (files.regionImage as NSString).lastPathComponent,
                                   mask: (files.mask as NSString).lastPathComponent)
             try SafeOutput.write(Data(imagePNG), to: files.regionImage)

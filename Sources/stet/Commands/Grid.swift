@@ -70,7 +70,8 @@ struct Grid: ParsableCommand {
         recorder.willRead(inputs)
         let clock = CommandClock()
         do {
-            let (r, usage) = try job.run(inputs: inputs, output: output, map: mapPath, version: StetVersion.current)
+            let (r, usage) = try job.run(inputs: inputs, output: output, map: mapPath, version: StetVersion.current,
+                                         digest: recorder.digest)
             try recorder.record(usage, clock: clock)
             if report.json { Console.json(r) } else if !report.quiet {
                 Console.status("grid: \(inputs.count) images, \(r.columns)x\(r.rows), \(r.width)x\(r.height) -> \(r.output) (map: \(r.map))")

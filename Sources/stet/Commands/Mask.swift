@@ -126,7 +126,7 @@ struct MaskCommand: ParsableCommand {
         try BatchRunner(operation: "mask", recorder: recorder, report: report,
                         workers: batch.jobs ?? ProcessInfo.processInfo.activeProcessorCount)
             .run(inputs) { i, _ in
-                let (r, usage) = try job.run(MaskJob.Files(image: inputs[i], mask: targets.paths[i]))
+                let (r, usage) = try job.run(MaskJob.Files(image: inputs[i], mask: targets.paths[i]), digest: recorder.digest)
                 var text: String
                 if let b = r.box, let image = r.regionImage, let file = r.regionFile {
                     text = "\(r.output): \(r.api) mask crop \(r.width)x\(r.height) of box \(b.x),\(b.y),\(b.width)x\(b.height)"
