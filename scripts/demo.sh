@@ -33,6 +33,9 @@ mkdir -p $OUT/shots && cp $F/candidate-*.jpg $OUT/shots/
 run upscale $OUT/shots --scale 2 --out $OUT/up -o %s_2x.jpg --json
 run reframe $OUT/shots --for shorts,reels,instagram-square --out $OUT/social -q
 run info $OUT/up --json
+# Reframe keeps the people: faces found, kept whole with headroom; the map shows the boxes.
+run reframe $F/faces/rose-portrait.jpg $F/faces/john1.jpg --to 16:9,9:16,1:1 --mode crop --out $OUT/people -q
+run reframe $F/faces/two-people.jpg --to 9:16,1:1 --out $OUT/people --saliency-map $OUT/people/two-people-map.png -q
 # DEMO-MORE (other commands join here)
 run log generation --model final --count 4 --kept 1
 run savings

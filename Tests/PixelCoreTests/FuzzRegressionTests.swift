@@ -10,7 +10,7 @@ final class FuzzRegressionTests: XCTestCase {
         // Parsed as a pixel point, then Int(1e308) in the plan's description trapped.
         for text in ["0,01e308", "1e300,5", "5,10000001"] {
             XCTAssertThrowsError(try ReframeFocus.parse(text)) {
-                XCTAssertEqual("\($0)", "Expected attention, entropy, centre, X,Y in pixels or fractions such as 0.3,0.6 for focus but received \(text)")
+                XCTAssertEqual("\($0)", "Expected auto, faces, attention, entropy, centre, X,Y in pixels or fractions such as 0.3,0.6 for focus but received \(text)")
             }
         }
         XCTAssertEqual(try ReframeFocus.parse("10000000,0"), .point(x: 10_000_000, y: 0, fractional: false))

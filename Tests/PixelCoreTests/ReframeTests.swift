@@ -46,7 +46,7 @@ final class ReframePresetTests: XCTestCase {
             XCTAssertEqual(rendered($0), "Expected integer between 1 and 65535 for size width but received 0")
         }
         XCTAssertThrowsError(try ReframeFocus.parse("eyes")) {
-            XCTAssertEqual(rendered($0), "Expected attention, entropy, centre, X,Y in pixels or fractions such as 0.3,0.6 for focus but received eyes")
+            XCTAssertEqual(rendered($0), "Expected auto, faces, attention, entropy, centre, X,Y in pixels or fractions such as 0.3,0.6 for focus but received eyes")
         }
         XCTAssertThrowsError(try PadFill.parse("plaid")) {
             XCTAssertEqual(rendered($0), "Expected blur, mirror, edge or a colour such as #202020 for fill but received plaid")

@@ -158,6 +158,44 @@ final class ReframeCLITests: XCTestCase {
         XCTAssertEqual(try JSONDecoder().decode(Plan.self, from: Data(loose.stdout.utf8)).targets[0].mode, "crop")
     }
 
+    /// A real photograph of a man half turned away (CBSD68 119082, the example): the
+    /// default focus finds his face, the plan lists it with its score, every crop holds it, and
+    /// `--saliency-map` draws its box; `--focus attention` looks for no faces.
+    func testFacesOnARealPhotographByDefault() throws {
+        struct FacePlan: Decodable {
+            struct R: Decodable { var x: Int; var y: Int; var width: Int; var height: Int }
+            struct F: Decodable { var box: R; var score: Int; var kind: String }
+            struct T: Decodable { var target: String; var mode: String; var crop: R?; var facesLeftOut: [Int]? }
+            var focus: String; var faces: [F]?; var targets: [T]
+        }
+        let photo = Stet.fixture("faces/cbsd68-119082.jpg")
+        let dir = try Stet.tempDir()
+        let map = dir.appendingPathComponent("map.png").path
+        let run = try Stet.run(["reframe", photo, "--to", "9:16,4:5,1:1", "--out", dir.path, "--plan",
+                                "--saliency-map", map, "--no-log"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let plan = try JSONDecoder().decode(FacePlan.self, from: Data(run.stdout.utf8))
+        XCTAssertEqual(plan.focus, "auto")
+        let face = try XCTUnwrap(plan.faces?.first)
+        XCTAssertEqual(plan.faces?.count, 1)
+        XCTAssertGreaterThan(face.score, 8)
+        // The annotated face, 208,84 38x38, and the found box agree.
+        XCTAssertEqual(Double(face.box.x + face.box.width / 2), 227, accuracy: 8)
+        XCTAssertEqual(Double(face.box.y + face.box.height / 2), 103, accuracy: 8)
+        for t in plan.targets {
+            XCTAssertEqual(t.mode, "crop", t.target)
+            let c = try XCTUnwrap(t.crop)
+            XCTAssertTrue(c.x <= 208 && c.x + c.width >= 246, "\(t.target) \(c)")
+            XCTAssertEqual(t.facesLeftOut, [], t.target)
+        }
+        let drawn = try Image.decode(map)
+        XCTAssertEqual(drawn.bands, 3)
+        let attention = try Stet.run(["reframe", photo, "--to", "9:16", "--focus", "attention", "--dry-run", "--no-log"])
+        XCTAssertNil(try JSONDecoder().decode(FacePlan.self, from: Data(attention.stdout.utf8)).faces)
+        try XCTAssertEqual(Stet.run(["reframe", photo, "--to", "9:16", "--focus", "eyes", "--no-log"]).stderr,
+                           "Expected auto, faces, attention, entropy, centre, X,Y in pixels or fractions such as 0.3,0.6 for focus but received eyes\nUsage: stet reframe [<options>] [<images> ...]\n  See 'stet reframe --help' for more information.\n")
+    }
+
     func testFocusPointAndCentre() throws {
         let centre = try Stet.run(["reframe", offCentre, "--to", "1:1", "--focus", "centre", "--mode", "crop", "--dry-run", "--no-log"])
         XCTAssertEqual(try JSONDecoder().decode(Plan.self, from: Data(centre.stdout.utf8)).targets[0].crop?.x, 200)

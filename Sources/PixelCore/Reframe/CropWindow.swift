@@ -3,6 +3,11 @@ import StetSupport
 
 /// Where a crop window is anchored.
 public enum ReframeFocus: Sendable, Equatable, CustomStringConvertible {
+    /// Faces when there are any (framed as `faces` does), otherwise `attention`.
+    case auto
+    /// The detected faces kept whole with headroom, a group together where the window holds
+    /// it; with no faces found, the same as `attention`.
+    case faces
     /// The window that keeps the most salient mass under libvips-style attention.
     case attention
     /// The same, under local entropy.
@@ -14,6 +19,8 @@ public enum ReframeFocus: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
+        case .auto: return "auto"
+        case .faces: return "faces"
         case .attention: return "attention"
         case .entropy: return "entropy"
         case .centre: return "centre"
@@ -25,16 +32,21 @@ public enum ReframeFocus: Sendable, Equatable, CustomStringConvertible {
     /// The saliency measure that finds (or, for centre and point, judges) the subject.
     public var measure: SaliencyMap.Measure { self == .entropy ? .entropy : .attention }
 
-    /// Parses `attention`, `entropy`, `centre` (or `center`), `X,Y` in pixels, or `0.3,0.6`.
+    /// Whether the faces in the image are looked for (and frame the crop).
+    public var usesFaces: Bool { self == .auto || self == .faces }
+
+    /// Parses `auto`, `faces`, `attention`, `entropy`, `centre` (or `center`), `X,Y` in pixels, or `0.3,0.6`.
     public static func parse(_ text: String) throws -> ReframeFocus {
         switch text.lowercased() {
+        case "auto": return .auto
+        case "faces": return .faces
         case "attention": return .attention
         case "entropy": return .entropy
         case "centre", "center": return .centre
         default: break
         }
         let parts = text.split(separator: ",", omittingEmptySubsequences: false)
-        let expected = "attention, entropy, centre, X,Y in pixels or fractions such as 0.3,0.6"
+        let expected = "auto, faces, attention, entropy, centre, X,Y in pixels or fractions such as 0.3,0.6"
         guard parts.count == 2,
               let x = Double(parts[0].trimmingCharacters(in: .whitespaces)),
               let y = Double(parts[1].trimmingCharacters(in: .whitespaces)),
@@ -75,9 +87,15 @@ public struct CropWindow: Sendable, Equatable {
     public var focus: FocusPoint
     /// Share 0...1 of the salient mass inside `box`.
     public var subjectKept: Double
+    /// Indexes (into the detected faces) of the faces the window does not hold whole.
+    public var facesLeftOut: [Int] = []
+
+    public init(box: Rect, focus: FocusPoint, subjectKept: Double, facesLeftOut: [Int] = []) {
+        self.box = box; self.focus = focus; self.subjectKept = subjectKept; self.facesLeftOut = facesLeftOut
+    }
 
     public static func choose(sourceWidth sw: Int, sourceHeight sh: Int, ratio: AspectRatio,
-                              focus: ReframeFocus, map: SaliencyMap) -> CropWindow {
+                              focus: ReframeFocus, map: SaliencyMap, faces: [DetectedFace] = []) -> CropWindow {
         let (cw, ch) = ratio.largestInside(width: sw, height: sh)
         let maxX = sw - cw, maxY = sh - ch
         func clampedBox(centreX: Double, centreY: Double) -> Rect {
@@ -96,6 +114,13 @@ public struct CropWindow: Sendable, Equatable {
         case let .point(x, y, fractional):
             let p = fractional ? FocusPoint(x: x * Double(sw), y: y * Double(sh)) : FocusPoint(x: x, y: y)
             return result(clampedBox(centreX: p.x, centreY: p.y), p)
+        case .auto, .faces:
+            if !faces.isEmpty {
+                let framed = FaceFraming.window(width: cw, height: ch, sourceWidth: sw, sourceHeight: sh, faces: faces)
+                var r = result(framed.box, framed.focus)
+                r.facesLeftOut = framed.leftOut
+                return r
+            }
         case .attention, .entropy:
             break
         }

@@ -64,8 +64,12 @@ public struct ReframeJob: Sendable {
         let pyramid = try SourcePyramid(source)
         // The measures run on a small analysis copy; the smallest level makes it cheaply.
         let map = try SaliencyMap.compute(o.focus.measure, for: pyramid.levels.last!)
+        let faces = o.focus.usesFaces
+            ? try FaceDetector().detect(in: pyramid.smallest(longSide: FaceDetector.Options().longSide),
+                                        sourceWidth: source.width, sourceHeight: source.height)
+            : []
         let decision = ReframePlanner.plan(input: input, sourceWidth: source.width, sourceHeight: source.height,
-                                           map: map, options: o, stem: stem, imageExtension: ext)
+                                           map: map, faces: faces, options: o, stem: stem, imageExtension: ext)
         let planFile = (folder as NSString).appendingPathComponent("\(stem)-plan.json")
         var names: [String] = []
         for t in decision.targets {
@@ -96,7 +100,8 @@ public struct ReframeJob: Sendable {
                 }
             }
             if let saliencyMap = options.saliencyMap {
-                let image = try planned.map.visualised()
+                let image = try planned.map.visualised(faces: decision.faces ?? [], sourceWidth: decision.sourceWidth,
+                                                       sourceHeight: decision.sourceHeight)
                 try batch.add(saliencyMap) { tmp in try image.save(tmp, format: .png) }
             }
             try batch.commit()

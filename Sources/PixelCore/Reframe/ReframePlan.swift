@@ -22,7 +22,7 @@ public struct ReframeOptions: Sendable {
 
     public static let defaultThreshold = 0.85
 
-    public init(targets: [ReframeTarget], mode: ReframeMode = .auto, focus: ReframeFocus = .attention,
+    public init(targets: [ReframeTarget], mode: ReframeMode = .auto, focus: ReframeFocus = .auto,
                 fill: PadFill = .blur, threshold: Double = ReframeOptions.defaultThreshold) {
         self.targets = targets; self.mode = mode; self.focus = focus; self.fill = fill; self.threshold = threshold
     }
@@ -62,6 +62,9 @@ public struct TargetPlan: Sendable, Equatable, Codable {
     public var subjectKept: Double
     /// Share the best crop keeps, whichever mode was chosen: what `auto` compared.
     public var cropKeeps: Double
+    /// With faces: indexes into the plan's `faces` of those the crop does not hold whole
+    /// (empty when it holds them all; for a pad, those the best crop would have left out).
+    public var facesLeftOut: [Int]?
     /// Output pixels per source pixel.
     public var scale: Double
     public var warnings: [String]
@@ -81,6 +84,8 @@ public struct ReframePlan: Sendable, Equatable, Codable {
     public var measure: SaliencyMap.Measure
     public var fill: String
     public var threshold: Double
+    /// The faces found (focus auto or faces), in source pixels, with their scores.
+    public var faces: [DetectedFace]?
     public var targets: [TargetPlan]
 }
 
@@ -89,14 +94,18 @@ public enum ReframePlanner {
     /// - Parameters:
     ///   - stem: output file names start with it ("hero" → "hero-shorts.jpg").
     ///   - imageExtension: the extension of the image outputs ("jpg", "png", ...).
+    ///   - faces: the faces found in the source (used when the focus is `auto` or `faces`).
     public static func plan(input: String, sourceWidth sw: Int, sourceHeight sh: Int, map: SaliencyMap,
-                            options: ReframeOptions, stem: String, imageExtension ext: String) -> ReframePlan {
+                            faces: [DetectedFace] = [], options: ReframeOptions, stem: String,
+                            imageExtension ext: String) -> ReframePlan {
+        let faces = options.focus.usesFaces ? faces : []
         let targets = options.targets.map { target in
-            planTarget(target, sourceWidth: sw, sourceHeight: sh, map: map, options: options, stem: stem, ext: ext)
+            planTarget(target, sourceWidth: sw, sourceHeight: sh, map: map, faces: faces, options: options, stem: stem, ext: ext)
         }
         return ReframePlan(input: input, sourceWidth: sw, sourceHeight: sh, mode: options.mode,
                            focus: options.focus.description, measure: options.focus.measure,
-                           fill: options.fill.description, threshold: options.threshold, targets: targets)
+                           fill: options.fill.description, threshold: options.threshold,
+                           faces: options.focus.usesFaces ? faces : nil, targets: targets)
     }
 
     /// "2.40x (140% more pixels across)", with more digits for small enlargements.
@@ -107,10 +116,12 @@ public enum ReframePlanner {
     }
 
     static func planTarget(_ target: ReframeTarget, sourceWidth sw: Int, sourceHeight sh: Int, map: SaliencyMap,
-                           options: ReframeOptions, stem: String, ext: String) -> TargetPlan {
+                           faces: [DetectedFace], options: ReframeOptions, stem: String, ext: String) -> TargetPlan {
         let fixed = target.fixedSize
         let ratio = fixed.map { AspectRatio($0.width, $0.height) } ?? target.ratio
-        let window = CropWindow.choose(sourceWidth: sw, sourceHeight: sh, ratio: ratio, focus: options.focus, map: map)
+        let window = CropWindow.choose(sourceWidth: sw, sourceHeight: sh, ratio: ratio, focus: options.focus, map: map,
+                                       faces: faces)
+        let leftOut: [Int]? = faces.isEmpty ? nil : window.facesLeftOut
         let mode: ReframeMode
         let reason: String
         let keeps = window.subjectKept
@@ -119,6 +130,16 @@ public enum ReframePlanner {
             mode = .crop; reason = "crop requested"
         case .pad:
             mode = .pad; reason = "pad requested"
+        case .auto where !faces.isEmpty:
+            // With people in the shot the faces decide: crop when the window holds every face
+            // whole, pad when it would cut or leave one out.
+            if window.facesLeftOut.isEmpty {
+                mode = .crop
+                reason = "crop holds all \(faces.count) face\(faces.count == 1 ? "" : "s") whole"
+            } else {
+                mode = .pad
+                reason = "crop would leave out \(window.facesLeftOut.count) of \(faces.count) faces, so pad"
+            }
         case .auto:
             if keeps >= options.threshold {
                 mode = .crop
@@ -139,8 +160,8 @@ public enum ReframePlanner {
             }
             return TargetPlan(target: target.label, name: target.displayName, ratio: target.ratio.description,
                               width: ow, height: oh, mode: .crop, reason: reason, crop: box, pad: nil,
-                              focus: window.focus, subjectKept: keeps, cropKeeps: keeps, scale: scale,
-                              warnings: warnings, files: TargetFiles(image: "\(base).\(ext)"), outpaint: nil)
+                              focus: window.focus, subjectKept: keeps, cropKeeps: keeps, facesLeftOut: leftOut,
+                              scale: scale, warnings: warnings, files: TargetFiles(image: "\(base).\(ext)"), outpaint: nil)
         }
         let (ow, oh) = fixed ?? ratio.smallestContaining(width: sw, height: sh)
         let pad = PadPlan.fit(sourceWidth: sw, sourceHeight: sh, outputWidth: ow, outputHeight: oh)
@@ -168,7 +189,7 @@ public enum ReframePlanner {
         return TargetPlan(target: target.label, name: target.displayName, ratio: target.ratio.description,
                           width: ow, height: oh, mode: .pad, reason: reason, crop: nil, pad: pad,
                           focus: FocusPoint(x: centroid.x, y: centroid.y), subjectKept: 1, cropKeeps: keeps,
-                          scale: pad.scale, warnings: warnings,
+                          facesLeftOut: leftOut, scale: pad.scale, warnings: warnings,
                           files: TargetFiles(image: "\(base).\(ext)", mask: mask, payload: "\(base)-outpaint.json",
                                              outpaintSource: source, scaledSources: scaled.isEmpty ? nil : scaled),
                           outpaint: payload)

@@ -27,18 +27,21 @@ public enum ReframeRender {
             return try fitted.embedded(x: p.left, y: p.top, width: ow, height: oh, extend: .background,
                                        background: background)
         case .blur:
-            // Blur a small copy (cheap, and a strong blur anyway), stretch it to cover the
-            // output, then lay the sharp source on top.
-            let long = max(fitted.width, fitted.height)
-            let small = long > 64 ? try fitted.resized(scale: 64 / Double(long)) : fitted
-            let blurred = try small.embedded(x: 0, y: 0, width: small.width, height: small.height)
-                .gaussianBlurred(sigma: 2.5)
-            let cover = max(Double(ow) / Double(blurred.width), Double(oh) / Double(blurred.height))
-            let cw = max(ow, Int((Double(blurred.width) * cover).rounded(.up)))
-            let ch = max(oh, Int((Double(blurred.height) * cover).rounded(.up)))
-            let stretched = try blurred.resized(toWidth: cw, height: ch)
-                .cropped(x: (cw - ow) / 2, y: (ch - oh) / 2, width: ow, height: oh)
-            return try stretched.inserting(fitted, x: p.left, y: p.top)
+            // The outer band stretched and blurred, never a copy of the picture: on a small
+            // copy, the edge pixels are repeated outwards over the padding (libvips embed
+            // extend=copy) and blurred, then enlarged to the output under the sharp source. No
+            // part of the subject away from the edge can appear in the fill as a ghost.
+            let long = max(ow, oh)
+            let s = long > 96 ? 96 / Double(long) : 1
+            let small = s < 1 ? try fitted.resized(toWidth: max(1, Int((Double(fitted.width) * s).rounded())),
+                                                   height: max(1, Int((Double(fitted.height) * s).rounded()))) : fitted
+            let sw = max(small.width, Int((Double(ow) * s).rounded())), sh = max(small.height, Int((Double(oh) * s).rounded()))
+            let left = min(sw - small.width, Int((Double(p.left) * s).rounded()))
+            let top = min(sh - small.height, Int((Double(p.top) * s).rounded()))
+            let extended = try small.embedded(x: left, y: top, width: sw, height: sh, extend: .copy)
+                .gaussianBlurred(sigma: 3)
+            let background = try extended.resized(toWidth: ow, height: oh)
+            return try background.inserting(fitted, x: p.left, y: p.top)
         }
     }
 

@@ -85,6 +85,31 @@ public struct SaliencyMap: Sendable {
         return try Image.fromPixels(bytes, width: width, height: height, bands: 1).copyInterpretation(.bw)
     }
 
+    /// The map in grey with each face's box outlined in green (faces in the coordinates of a
+    /// `sourceWidth×sourceHeight` source), to see what was taken for the subject and the people.
+    public func visualised(faces: [DetectedFace], sourceWidth: Int, sourceHeight: Int) throws -> Image {
+        guard !faces.isEmpty else { return try visualised() }
+        let peak = max(values.max() ?? 0, 1e-9)
+        var rgb = [UInt8](repeating: 0, count: width * height * 3)
+        for i in 0..<(width * height) {
+            let v = UInt8(min(255, max(0, (values[i] / peak * 255).rounded())))
+            rgb[3 * i] = v; rgb[3 * i + 1] = v; rgb[3 * i + 2] = v
+        }
+        let sx = Double(width) / Double(sourceWidth), sy = Double(height) / Double(sourceHeight)
+        let thick = max(1, min(width, height) / 160)
+        for f in faces {
+            let x0 = max(0, Int(Double(f.box.x) * sx)), y0 = max(0, Int(Double(f.box.y) * sy))
+            let x1 = min(width - 1, Int(Double(f.box.x + f.box.width) * sx)), y1 = min(height - 1, Int(Double(f.box.y + f.box.height) * sy))
+            guard x0 <= x1, y0 <= y1 else { continue }
+            for y in y0...y1 {
+                for x in x0...x1 where x - x0 < thick || x1 - x < thick || y - y0 < thick || y1 - y < thick {
+                    rgb[3 * (y * width + x)] = 0; rgb[3 * (y * width + x) + 1] = 255; rgb[3 * (y * width + x) + 2] = 0
+                }
+            }
+        }
+        return try Image.fromPixels(rgb, width: width, height: height, bands: 3).copyInterpretation(.srgb)
+    }
+
     // MARK: - Computing the measures
 
     /// A small copy of `image` (long side at most `analysisLongSide`) for analysis.

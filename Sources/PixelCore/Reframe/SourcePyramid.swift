@@ -33,6 +33,11 @@ public final class SourcePyramid: @unchecked Sendable {
         self.levels = levels
     }
 
+    /// The smallest level whose long side is at least `longSide` (else the source).
+    public func smallest(longSide: Int) -> Image {
+        levels.last { max($0.width, $0.height) >= longSide } ?? levels[0]
+    }
+
     /// The smallest level on which `box` (source pixels) still covers `width×height` pixels,
     /// and `box` in that level's pixels.
     public func level(for box: Rect, width: Int, height: Int) -> (image: Image, box: Rect) {

@@ -30,11 +30,11 @@ struct Reframe: ParsableCommand {
     @Option(help: "Exact output sizes, comma-separated (1200x800).")
     var size: String?
 
-    @Option(help: "crop, pad, or auto (crop when the crop keeps at least --threshold of the subject, else pad).")
+    @Option(help: "crop, pad, or auto (crop when the crop holds every face whole or, with no faces, keeps at least --threshold of the subject; else pad).")
     var mode = "auto"
 
-    @Option(help: "Where crops centre: attention, entropy, centre, or X,Y: whole pixels (640,360) or fractions 0-1 with a decimal point (0.3,0.6).")
-    var focus = "attention"
+    @Option(help: "Where crops centre: auto (faces when there are any, else attention), faces, attention, entropy, centre, or X,Y: whole pixels (640,360) or fractions 0-1 with a decimal point (0.3,0.6).")
+    var focus = "auto"
 
     @Option(help: "Pad fill: blur, mirror, edge, or a colour (#202020, 32,32,32, black).")
     var fill = "blur"
