@@ -23,7 +23,7 @@ public struct SceneDetector: Sendable {
         public var cutThreshold: Float = 10
         public var cutRatio: Float = 3
         public var fadeThreshold: Float = 18
-        public var fadeResidual: Float = 0.3
+        public var fadeResidual: Float = 0.25
         /// Half-window in seconds (frames = seconds × fps, at least 3).
         public var windowSeconds = 0.5
         /// Shortest scene in seconds.
@@ -34,6 +34,8 @@ public struct SceneDetector: Sendable {
     public let options: Options
     public let window: Int
     public let minScene: Int
+    /// Half-widths of the dissolve test, in frames: a third of the window up to all of it.
+    public let fadeWindows: [Int]
     /// Frames kept: the window either side of the frame being judged, and the delay.
     private var frames: [Int: [Float]] = [:]
     private var diffs: [Int: Float] = [:]
@@ -55,6 +57,8 @@ public struct SceneDetector: Sendable {
         let f = fps > 0 ? fps : 25
         window = max(3, Int((options.windowSeconds * f).rounded()))
         minScene = max(2, Int((options.minSceneSeconds * f).rounded()))
+        let w = window
+        fadeWindows = Array(Set([w / 3, w / 2, (2 * w) / 3, (5 * w) / 6, w].map { max(2, $0) })).sorted()
     }
 
     /// Size of the small frames the detector wants for a `width`×`height` clip (about 2,300 pixels).
@@ -98,8 +102,18 @@ public struct SceneDetector: Sendable {
         frames[t] = f
         if t > 0, let p = frames[t - 1] { diffs[t] = SceneDetector.mad(f, p) }
         let c = t - window
-        if c - window >= 0, let a = frames[c - window], let m = frames[c] {
-            fadeScore[c] = (SceneDetector.mad(a, f), SceneDetector.blendResidual(m, a, f))
+        // The dissolve test at several half-widths (a short fade is judged over a short span,
+        // where the shots' own motion adds less): the most blend-like that differs enough.
+        if c >= 0, let m = frames[c] {
+            var best: (d: Float, r: Float)? = nil
+            for w in fadeWindows where c - w >= 0 {
+                guard let a = frames[c - w], let b = frames[c + w] else { continue }
+                let d = SceneDetector.mad(a, b)
+                guard d >= options.fadeThreshold else { continue }
+                let r = SceneDetector.blendResidual(m, a, b)
+                if best == nil || r / d < best!.r / best!.d { best = (d, r) }
+            }
+            if let best { fadeScore[c] = best }
         }
         lastFrameWanted = (diffs[t] ?? 0) >= options.cutThreshold || score(c) != nil
         count += 1
@@ -116,18 +130,31 @@ public struct SceneDetector: Sendable {
     /// The verdicts for the last frames, once the clip has ended.
     public mutating func finish() -> [Int] { decide(upTo: count - 1) }
 
+    /// The open run of frames that pass the dissolve test: its first and last frame.
+    private var run: (first: Int, last: Int)?
+
     private mutating func decide(upTo last: Int) -> [Int] {
         var found: [Int] = []
+        func add(_ c: Int, fade: Bool) {
+            guard c - lastStart >= minScene else { return }
+            starts.append(c); found.append(c); lastStart = c
+            if fade { fades.insert(c) }
+        }
         while decidedUpTo < last {
             decidedUpTo += 1
             let c = decidedUpTo
-            let cut = isCut(c)
-            if cut || isFade(c), c - lastStart >= minScene {
-                starts.append(c); found.append(c); lastStart = c
-                if !cut { fades.insert(c) }
+            // A dissolve is the run of frames whose window looks like a blend; it starts its
+            // scene at the run's middle, unless a hard cut lies in or near the run.
+            if score(c) != nil {
+                run = (run?.first ?? c, c)
+            } else if let r = run, c - r.last > 1 {
+                run = nil
+                let cutNear = ((r.first - window)...(r.last + window)).contains { isCut($0) }
+                if r.last - r.first >= 1, !cutNear { add((r.first + r.last + 1) / 2, fade: true) }
             }
-            diffs[c - 2 * window] = nil
-            fadeScore[c - 3 * window] = nil
+            if isCut(c) { add(c, fade: false) }
+            diffs[c - 3 * window] = nil
+            fadeScore[c - 4 * window] = nil
         }
         return found
     }
@@ -144,17 +171,7 @@ public struct SceneDetector: Sendable {
 
     private func score(_ c: Int) -> Float? {
         guard let s = fadeScore[c], s.d >= options.fadeThreshold, s.r <= options.fadeResidual * s.d else { return nil }
-        return s.d - 2 * s.r
+        return s.r / s.d
     }
 
-    private func isFade(_ c: Int) -> Bool {
-        guard let s = score(c) else { return false }
-        // The dissolve's midpoint: the best score within the window (ties go to the earliest).
-        for k in (c - window)...(c + window) where k != c {
-            if let o = score(k), o > s || (o == s && k < c) { return false }
-        }
-        // Not a fade that is really a hard cut nearby (a cut's ends differ too).
-        for k in (c - window)...(c + window) where isCut(k) { return false }
-        return true
-    }
 }
