@@ -166,6 +166,15 @@ final class VideoCLITests: XCTestCase {
         XCTAssertEqual(avoided["subtotal"] as! Double, 55.2, accuracy: 1e-9)
     }
 
+    func testImageCommandsNameAClipForWhatItIs() throws {
+        let clip = try requireClip()
+        let dir = try Stet.tempDir()
+        let r = try Stet.run(["upscale", clip, "--scale", "2", "-o", dir.appendingPathComponent("x.png").path, "--no-log"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.stderr, "stet: \(clip): is a video clip, not an image (stet draft and stet sheet take clips)\n")
+        XCTAssertEqual(Stet.listing(dir), [])
+    }
+
     func testBadClipsAreOneLineErrorsWithNothingLeftBehind() throws {
         let clip = try requireClip()
         guard let ffmpeg = TestClips.ffmpeg else { throw XCTSkip("no ffmpeg") }

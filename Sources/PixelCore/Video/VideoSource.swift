@@ -24,7 +24,7 @@ public struct VideoInfo: Sendable, Codable, Equatable {
 func avMessage(_ code: Int32) -> String {
     var buffer = [CChar](repeating: 0, count: 128)
     stet_av_strerror(code, &buffer, buffer.count)
-    return String(cString: buffer)
+    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
 
 /// FFmpeg's own log is silenced once: each problem is reported by Stet in one line.
@@ -111,7 +111,7 @@ public final class VideoSource {
         }
         audioIndex = av_find_best_stream(ctx, AVMEDIA_TYPE_AUDIO, -1, best, nil, 0)
 
-        guard var dec = avcodec_alloc_context3(codec) else { throw fail("cannot allocate a \(codecName) decoder") }
+        guard let dec = avcodec_alloc_context3(codec) else { throw fail("cannot allocate a \(codecName) decoder") }
         avcodec_parameters_to_context(dec, par)
         dec.pointee.thread_count = 0
         dec.pointee.pkt_timebase = stream.pointee.time_base
