@@ -26,6 +26,9 @@ EOS
 cat > ff-540.sh <<EOS
 exec ffmpeg -v error -y -i $clip -vf scale=-2:540 -c:v libx264 -crf 28 -c:a copy ff-540.mp4
 EOS
+cat > ff-540w-same.sh <<EOS
+exec ffmpeg -v error -y -i $clip -vf scale=540:-2 -c:v libx264 -preset veryfast -crf 28 -g 25 -c:a copy -movflags +faststart ff-540w-same.mp4
+EOS
 cat > ff-540-same.sh <<EOS
 exec ffmpeg -v error -y -i $clip -vf scale=-2:540 -c:v libx264 -preset veryfast -crf 28 -g 25 -c:a copy -movflags +faststart ff-540-same.mp4
 EOS
@@ -37,6 +40,8 @@ if command -v vcsi >/dev/null; then
   echo "== sheet, 16 frames: stet sheet --every 4s vs vcsi -g 4x4"
   fb --vs "vcsi $clip -g 4x4 -w 1310 -o vcsi.jpg" -- "$stet" sheet $clip -o stet-every.jpg --every 4s --no-log -q
 fi
+echo "== proxy: stet draft --size 540 (540x304) vs ffmpeg scale=540:-2 at the same settings"
+fb --vs "sh ff-540w-same.sh" -- "$stet" draft $clip --size 540 --out stet-drafts --no-log -q
 echo "== proxy 540p: stet draft --size 540 (CRF 28, veryfast, keyframe every second, audio copied)"
 echo "   vs ffmpeg -vf scale=-2:540 -crf 28 (default preset medium), audio copied"
 fb --vs "sh ff-540.sh" -- "$stet" draft $clip --size 540 --out stet-drafts --no-log -q
