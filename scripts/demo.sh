@@ -36,6 +36,21 @@ run info $OUT/up --json
 # Reframe keeps the people: faces found, kept whole with headroom; the map shows the boxes.
 run reframe $F/faces/rose-portrait.jpg $F/faces/john1.jpg --to 16:9,9:16,1:1 --mode crop --out $OUT/people -q
 run reframe $F/faces/two-people.jpg --to 9:16,1:1 --out $OUT/people --saliency-map $OUT/people/two-people-map.png -q
+# Video clips: the demo films two short clips from the fixtures (pans, a hard cut, a cross-fade, a tone;
+# the ffmpeg program, which setup.sh installs, only makes them: Stet reads them through FFmpeg's libraries).
+mkdir -p $OUT/clips
+ffmpeg -hide_banner -loglevel error -y \
+  -loop 1 -framerate 25 -t 2 -i $F/candidate-1.jpg -loop 1 -framerate 25 -t 2 -i $F/candidate-2.jpg \
+  -loop 1 -framerate 25 -t 2.5 -i $F/reframe/scene-two.jpg -loop 1 -framerate 25 -t 2 -i $F/candidate-3.jpg \
+  -f lavfi -i sine=frequency=440:sample_rate=48000 \
+  -filter_complex "[0]scale=896:-2,crop=640:360:x='n*4':y=100,setsar=1,settb=1/25[a];[1]scale=896:-2,crop=640:360:y='n*2',setsar=1,settb=1/25[b];[2]scale=896:-2,crop=640:360,setsar=1,settb=1/25[c];[3]scale=896:-2,crop=640:360:x='256-n*4',setsar=1,settb=1/25[d];[a][b]concat=n=2,settb=1/25[ab];[ab][c]xfade=transition=fade:duration=0.5:offset=3.5,settb=1/25[abc];[abc][d]concat=n=2,format=yuv420p[v]" \
+  -map "[v]" -map 4:a -c:v libx264 -preset veryfast -crf 20 -c:a aac -shortest $OUT/clips/take-1.mp4
+ffmpeg -hide_banner -loglevel error -y -loop 1 -framerate 25 -t 3 -i $F/candidate-4.jpg -f lavfi -i sine=frequency=660:sample_rate=48000 \
+  -filter_complex "[0]scale=896:-2,crop=640:360:x='n*2':y='n',format=yuv420p[v]" -map "[v]" -map 1:a \
+  -c:v libx264 -preset veryfast -crf 20 -c:a aac -shortest $OUT/clips/take-2.mp4
+run draft $OUT/clips --size 360 --out $OUT/clip-drafts --manifest $OUT/clip-drafts.json
+run sheet $OUT/clips/take-1.mp4 -o $OUT/take-1-sheet.jpg
+run sheet $OUT/clips/take-1.mp4 -o $OUT/take-1-every.jpg --every 1s --cols 3 --cell 240 --avoids veo-3
 # DEMO-MORE (other commands join here)
 run log generation --model final --count 4 --kept 1
 run savings
@@ -50,4 +65,5 @@ echo "  upscale      $OUT/candidate-1@2x.jpg; a batch in $OUT/up/"
 echo "  batch        $OUT/social/ (shorts and reels are one render, linked)"
 echo "  mask/inpaint $OUT/defects.png -> $OUT/scene-fixed.png; region $OUT/sign.png (+ .image.png, .region.json)"
 echo "  patch        $OUT/scene-patched.png (region round trip through $OUT/blob.region.json)"
+echo "  clips        $OUT/clip-drafts/ (proxies + posters; provenance: $OUT/clip-drafts.json), sheets $OUT/take-1-sheet.jpg, $OUT/take-1-every.jpg (+ .json)"
 echo "  ledger       $STET_LEDGER"

@@ -9,6 +9,12 @@ dpkg -s libjpeg62-turbo-dev >/dev/null 2>&1 || need+=(libjpeg62-turbo-dev)
 dpkg -s libsqlite3-dev >/dev/null 2>&1 || need+=(libsqlite3-dev)
 fc-list 2>/dev/null | grep -q DejaVuSans-Bold || need+=(fonts-dejavu-core)
 command -v sha256sum >/dev/null 2>&1 || need+=(coreutils)
+# Video clips (issue 17): FFmpeg's libraries (Debian's libavcodec carries libx264), and the
+# ffmpeg program, which only the tests and benchmarks use as a peer and to make test clips.
+for lib in libavformat libavcodec libavutil libswscale libswresample; do
+  pkg-config --exists "$lib" 2>/dev/null || need+=("$lib-dev")
+done
+command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"
@@ -16,4 +22,4 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
-echo "setup: libvips $(pkg-config --modversion vips)"
+echo "setup: libvips $(pkg-config --modversion vips), libavcodec $(pkg-config --modversion libavcodec)"

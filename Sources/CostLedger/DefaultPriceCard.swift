@@ -100,7 +100,9 @@ final = "flux-1.1-pro"
 
 # What one use of each operation replaces by default: "none", a tier or a model, optionally
 # with a count ("final x2"). reframe counts once per distinct target size. A command's
-# --avoids MODEL[xN] (or --avoids none) overrides this for one use.
+# --avoids MODEL[xN] (or --avoids none) overrides this for one use. For a video clip, a model
+# priced per second is priced for the clip's duration (sheet and draft of a 12 s clip with
+# --avoids veo-3: 12 s x 0.75).
 [avoids]
 reframe = "final"
 upscale = "final"
@@ -108,6 +110,7 @@ inpaint = "final"
 patch = "final"
 draft = "none"
 grid = "none"
+sheet = "none"
 split = "none"
 mask = "none"
 """#

@@ -184,8 +184,10 @@ public struct PriceCard: Sendable {
 
     /// What this use replaced, priced. `explicit` is `--avoids` (its count is the total for this
     /// use); without it the card's `[avoids]` entry for the operation applies once per unit
-    /// (reframe: one per target).
-    public func counterfactual(operation: String, explicit: String?, units: Int) throws -> [AvoidedItem] {
+    /// (reframe: one per target). `seconds` is the video a use covered (a clip's duration): a
+    /// model priced per second is then priced for those seconds per generation avoided, instead
+    /// of its `per_generation` length.
+    public func counterfactual(operation: String, explicit: String?, units: Int, seconds: Double? = nil) throws -> [AvoidedItem] {
         let spec: AvoidSpec?
         let source: String
         var count: Int
@@ -200,10 +202,12 @@ public struct PriceCard: Sendable {
             count = (spec?.count ?? 0) * max(units, 0)
         }
         guard let spec, count > 0, let model = model(named: spec.name) else { return [] }
-        let quantity = Double(count) * model.perGeneration
+        let perSecond = model.unit == .second && (seconds ?? 0) > 0
+        let quantity = Double(count) * (perSecond ? seconds! : model.perGeneration)
         let label = spec.name == model.name ? model.name : "\(spec.name) (\(model.name))"
+        let length = perSecond ? " of \(formatQuantity(seconds!)) s" : ""
         return [AvoidedItem(
-            what: "\(count) × \(label) generation, from \(source)",
+            what: "\(count) × \(label) generation\(length), from \(source)",
             model: model.name, quantity: quantity, unit: model.unit.rawValue,
             unitPrice: model.price, currency: model.currency, subtotal: model.price.times(quantity))]
     }

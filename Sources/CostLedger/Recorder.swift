@@ -69,11 +69,14 @@ public final class Recorder: @unchecked Sendable {
         guard settings.enabled, let card else { return nil }
         let clock = clock ?? self.clock
         do {
-            let avoided = try card.counterfactual(operation: usage.operation, explicit: settings.avoids, units: usage.units)
+            let avoided = try card.counterfactual(operation: usage.operation, explicit: settings.avoids, units: usage.units,
+                                                  seconds: usage.seconds)
+            var parameters = usage.parameters
+            if let seconds = usage.seconds { parameters["seconds"] = formatQuantity(seconds) }
             let spent = settings.spent.map { [card.spent($0, operation: usage.operation)] } ?? []
             let entry = LedgerEntry(
                 project: location.project, user: Recorder.user, commandLine: settings.commandLine,
-                operation: usage.operation, parameters: usage.parameters,
+                operation: usage.operation, parameters: parameters,
                 inputs: try usage.inputs.map(fileRecord), outputs: try usage.outputs.map(fileRecord),
                 avoided: avoided, spent: spent, priceCardHash: card.hash, wallSeconds: clock.wallSeconds,
                 cpuSeconds: clock.cpuSecondsUsed, stetVersion: settings.version, tags: settings.tags)

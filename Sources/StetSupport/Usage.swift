@@ -22,10 +22,14 @@ public struct Usage: Sendable, Equatable {
     public var inputs: [File]
     public var outputs: [File]
     public var units: Int
+    /// Seconds of video this use covered (a clip's duration), for models priced per second:
+    /// each avoided generation of such a model is priced for these seconds, not for its
+    /// `per_generation` length.
+    public var seconds: Double?
 
     public init(operation: String, parameters: [String: String] = [:], inputs: [File] = [], outputs: [File] = [],
-                units: Int = 1) {
+                units: Int = 1, seconds: Double? = nil) {
         self.operation = operation; self.parameters = parameters; self.inputs = inputs; self.outputs = outputs
-        self.units = units
+        self.units = units; self.seconds = seconds
     }
 }

@@ -11,6 +11,7 @@ struct Stet: ParsableCommand {
             Info.self,
             Draft.self,
             Grid.self,
+            Sheet.self,
             Split.self,
             Reframe.self,
             MaskCommand.self,

@@ -6,7 +6,7 @@ import XCTest
 /// run the tests once with STET_RECORD_SNAPSHOTS=1 and review the diff.
 final class HelpSnapshotTests: XCTestCase {
     static let commands: [[String]] = [
-        [], ["info"], ["draft"], ["grid"], ["split"], ["reframe"], ["mask"], ["inpaint"], ["patch"], ["upscale"],
+        [], ["info"], ["draft"], ["grid"], ["sheet"], ["split"], ["reframe"], ["mask"], ["inpaint"], ["patch"], ["upscale"],
         ["init"], ["prices"], ["log", "generation"], ["savings"], ["ledger", "export"], ["ledger", "import"],
         ["ledger", "check"],
     ]

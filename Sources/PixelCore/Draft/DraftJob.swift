@@ -22,6 +22,25 @@ public struct DraftJob: Sendable {
         public var height: Int
         public var bytesIn: Int64
         public var bytesOut: Int64
+        /// For a clip: its poster frame, duration, frames decoded, codec, frame rate, the
+        /// proxy's encoder, and what could not be kept (audio MP4 cannot hold).
+        public var poster: String?
+        public var seconds: Double?
+        public var frames: Int?
+        public var codec: String?
+        public var fps: Double?
+        public var encoder: String?
+        public var warning: String?
+
+        public init(input: String, output: String, sourceWidth: Int, sourceHeight: Int, width: Int, height: Int,
+                    bytesIn: Int64, bytesOut: Int64, poster: String? = nil, seconds: Double? = nil,
+                    frames: Int? = nil, codec: String? = nil, fps: Double? = nil, encoder: String? = nil,
+                    warning: String? = nil) {
+            self.input = input; self.output = output; self.sourceWidth = sourceWidth; self.sourceHeight = sourceHeight
+            self.width = width; self.height = height; self.bytesIn = bytesIn; self.bytesOut = bytesOut
+            self.poster = poster; self.seconds = seconds; self.frames = frames; self.codec = codec; self.fps = fps
+            self.encoder = encoder; self.warning = warning
+        }
     }
 
     public var options: Options
@@ -48,7 +67,12 @@ public struct DraftManifest: Codable, Sendable, Equatable {
     public struct Made: Codable, Sendable, Equatable {
         public var source: FileRecord
         public var proxy: FileRecord
-        public init(source: FileRecord, proxy: FileRecord) { self.source = source; self.proxy = proxy }
+        /// A clip's poster frame, and its duration in seconds.
+        public var poster: FileRecord?
+        public var seconds: Double?
+        public init(source: FileRecord, proxy: FileRecord, poster: FileRecord? = nil, seconds: Double? = nil) {
+            self.source = source; self.proxy = proxy; self.poster = poster; self.seconds = seconds
+        }
     }
     public struct Failed: Codable, Sendable, Equatable {
         public var source: String
@@ -74,7 +98,9 @@ public struct DraftManifest: Codable, Sendable, Equatable {
         let made = try ParallelMap.all(results.count) { i in
             let r = results[i]
             return Made(source: try FileRecord.of(r.input, width: r.sourceWidth, height: r.sourceHeight, sha256: digest(r.input)),
-                        proxy: try FileRecord.of(r.output, width: r.width, height: r.height, sha256: digest(r.output)))
+                        proxy: try FileRecord.of(r.output, width: r.width, height: r.height, sha256: digest(r.output)),
+                        poster: try r.poster.map { try FileRecord.of($0, width: r.width, height: r.height, sha256: digest($0)) },
+                        seconds: r.seconds)
         }
         return DraftManifest(stetVersion: version, size: options.size, format: options.format.fileExtension,
                              proxies: made, failures: failures)

@@ -33,6 +33,9 @@ public struct Load: Sendable {
         }
         guard let raw = vips_foreign_find_load(path) else {
             vips_error_clear()
+            if ClipSniffer.isClip(path) {
+                throw StetError.input(path, "is a video clip, not an image (stet draft and stet sheet take clips)")
+            }
             throw StetError.input(path, "is not an image in a format Stet can read")
         }
         // vips_foreign_find_load answers with a class name ("VipsForeignLoadJpegFile");

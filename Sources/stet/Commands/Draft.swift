@@ -6,20 +6,23 @@ import StetSupport
 /// `stet draft`: low-resolution proxies of many candidates at once, for review.
 struct Draft: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Make low-resolution review proxies of many images at once (shrink-on-load, all cores).",
+        abstract: "Make low-resolution review proxies of many images and clips at once (shrink-on-load, all cores).",
         discussion: """
         Proxies go to --out DIR named by -o PATTERN (default %s.<format>; fields %s, %e, %i, %%). \
         Two sources with the same name are told apart (x.jpg, x-2.jpg) with a warning.
         Examples:
           stet draft renders/*.png --size 512 --out drafts --manifest drafts.json
           stet draft shots/ --recursive --format webp --quality 70 --json
+        A video clip becomes NAME.mp4 (H.264, CRF 28, a keyframe every second, audio copied) and \
+        NAME-poster.jpg, 540 pixels on the longest edge unless --size says.
+          stet draft takes/*.mp4 --out drafts --manifest drafts.json
         """)
 
-    @Argument(help: "Images or folders of images to make proxies of.")
+    @Argument(help: "Images, clips, or folders of them to make proxies of.")
     var images: [String]
 
-    @Option(parsing: .unconditional, help: "Longest edge of each proxy in pixels (never enlarged).")
-    var size = 512
+    @Option(parsing: .unconditional, help: "Longest edge of each proxy in pixels, never enlarged (default 512; 540 for clips).")
+    var size: Int?
 
     @Option(name: .customLong("out"), help: "Folder for the proxies (created if missing).")
     var outDir = "drafts"
@@ -41,7 +44,7 @@ struct Draft: ParsableCommand {
 
     func validate() throws {
         try usage {
-            try Validate.positiveInteger(size, "size")
+            if let size { try Validate.positiveInteger(size, "size") }
             try format.checkWritable("--format \(format.fileExtension)")
             if let pattern { try OutputNames.check(pattern, option: "output") }
         }
@@ -50,26 +53,40 @@ struct Draft: ParsableCommand {
     func run() throws {
         let clock = Date()
         let recorder = try ledgerOptions.recorder()
-        let inputs = try InputList.expand(images, recursive: batch.recursive)
+        let inputs = try InputList.expand(images, recursive: batch.recursive,
+                                          extensions: InputList.imageExtensions.union(ClipSniffer.clipExtensions))
+        let isClip = inputs.map(ClipSniffer.isClip)
         // Every output place is checked before any decoding.
         if let manifest { try OutputCheck.file(manifest, inputs: inputs) }
         try OutputCheck.folder(outDir, create: true)
-        let (targets, warnings) = OutputNames(pattern: pattern ?? "%s.\(format.fileExtension)", folder: outDir)
+        var (targets, warnings) = OutputNames(pattern: pattern ?? "%s.\(format.fileExtension)", folder: outDir)
             .paths(for: inputs)
         for w in warnings { Console.warning(w) }
-        for t in targets {
-            _ = try OutputFormat.forPath(t)
+        // A clip's proxy is an MP4 whatever the pattern's extension, with its poster beside it.
+        for i in targets.indices where isClip[i] { targets[i] = (targets[i] as NSString).deletingPathExtension + ".mp4" }
+        let posters = targets.map { ClipDraftJob.posterPath(for: $0) }
+        for (i, t) in targets.enumerated() {
+            if !isClip[i] { _ = try OutputFormat.forPath(t) }
             try SafeOutput.refuseOverwritingInputs(output: t, inputs: inputs)
+            if isClip[i] { try SafeOutput.refuseOverwritingInputs(output: posters[i], inputs: inputs) }
         }
 
         var options = DraftJob.Options()
-        options.size = size; options.format = format; options.load = input.loadOptions
+        options.size = size ?? 512; options.format = format; options.load = input.loadOptions
         options.encoding = output.encoding(input)
         let job = DraftJob(options)
+        var clipOptions = ClipDraftJob.Options()
+        clipOptions.size = size ?? 540; clipOptions.load = input.loadOptions; clipOptions.encoding = output.encoding(input)
+        let clipJob = ClipDraftJob(clipOptions)
         let workers = min(batch.jobs ?? ProcessInfo.processInfo.activeProcessorCount, max(inputs.count, 1))
         // A draft batch is one use (a review of these candidates): one ledger entry.
         try BatchRunner(operation: "draft", recorder: recorder, report: report, workers: workers, oneEntry: true)
             .run(inputs, { i, _ in
+                if isClip[i] {
+                    let (r, usage) = try clipJob.run(input: inputs[i], output: targets[i], poster: posters[i])
+                    if let w = r.warning { Console.warning("\(inputs[i]): \(w)") }
+                    return (r, usage, "")
+                }
                 let (r, usage) = try job.run(input: inputs[i], output: targets[i])
                 return (r, usage, "")
             }, finally: { outcome in

@@ -10,7 +10,8 @@ enum InputList {
     static let imageExtensions: Set<String> = ["jpg", "jpeg", "png", "webp", "tif", "tiff", "gif", "heic", "heif",
                                                "avif", "jxl"]
 
-    static func expand(_ arguments: [String], recursive: Bool) throws -> [String] {
+    /// `extensions`: what a folder's files must end in (images by default; clips for `sheet`).
+    static func expand(_ arguments: [String], recursive: Bool, extensions: Set<String> = imageExtensions) throws -> [String] {
         var out: [String] = []
         for arg in arguments {
             if arg == "-" {
@@ -24,7 +25,7 @@ enum InputList {
             guard FileManager.default.fileExists(atPath: arg, isDirectory: &isDir), isDir.boolValue else {
                 out.append(arg); continue
             }
-            let found = try images(in: arg, recursive: recursive)
+            let found = try images(in: arg, recursive: recursive, extensions: extensions)
             guard !found.isEmpty else {
                 throw StetError.input(arg, "folder has no images" + (recursive ? "" : " (--recursive looks in its subfolders)"))
             }
@@ -33,7 +34,7 @@ enum InputList {
         return out
     }
 
-    private static func images(in folder: String, recursive: Bool) throws -> [String] {
+    private static func images(in folder: String, recursive: Bool, extensions: Set<String>) throws -> [String] {
         let fm = FileManager.default
         guard let names = try? fm.contentsOfDirectory(atPath: folder) else {
             throw StetError.input(folder, "folder cannot be read")
@@ -44,9 +45,9 @@ enum InputList {
             var isDir: ObjCBool = false
             guard fm.fileExists(atPath: path, isDirectory: &isDir) else { continue }
             if isDir.boolValue { folders.append(path) }
-            else if imageExtensions.contains((name as NSString).pathExtension.lowercased()) { files.append(path) }
+            else if extensions.contains((name as NSString).pathExtension.lowercased()) { files.append(path) }
         }
-        if recursive { for f in folders { files += try images(in: f, recursive: true) } }
+        if recursive { for f in folders { files += try images(in: f, recursive: true, extensions: extensions) } }
         return files
     }
 }
@@ -300,6 +301,8 @@ struct BatchRunner {
                 merged.inputs = made.flatMap(\.inputs)
                 merged.outputs = made.flatMap(\.outputs)
                 merged.parameters["files"] = "\(made.count)"
+                let clipSeconds = made.compactMap(\.seconds)
+                merged.seconds = clipSeconds.isEmpty ? nil : clipSeconds.reduce(0, +)
                 try recorder.record(merged, clock: batchClock)
             }
         }

@@ -1,0 +1,237 @@
+import Foundation
+import XCTest
+
+/// `stet sheet` and `stet draft` on clips made from photographs at run time (TestClips), and
+/// every kind of bad clip the issue names, each a one-line error with nothing left behind.
+final class VideoCLITests: XCTestCase {
+    /// One clip for the whole class: pan, cut, hold, a 12-frame dissolve, pan, cut, hold
+    /// (320x180, 25 fps, AAC tone).
+    nonisolated(unsafe) static var clip: String = ""
+    nonisolated(unsafe) static var truth = TestClips.Truth()
+    nonisolated(unsafe) static var made: Error?
+
+    override class func setUp() {
+        super.setUp()
+        do {
+            let dir = try Stet.tempDir("videoclip")
+            clip = dir.appendingPathComponent("shot.mp4").path
+            let p = TestClips.photos
+            truth = try TestClips.make(clip, shots: [
+                .init(photo: p[0], frames: 40, motion: .panRight),
+                .init(photo: p[1], frames: 36, motion: .hold),
+                .init(photo: p[2], frames: 44, motion: .panDown),
+                .init(photo: p[3], frames: 30, motion: .hold),
+            ], joins: [.cut, .fade(12), .cut])
+        } catch { made = error }
+    }
+
+    func requireClip() throws -> String {
+        if let made = VideoCLITests.made { throw made }
+        return VideoCLITests.clip
+    }
+
+    func json(_ path: String) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
+    }
+
+    func testSheetFindsTheCutsAndTheDissolveAndLabelsEachCell() throws {
+        let clip = try requireClip()
+        let truth = VideoCLITests.truth
+        XCTAssertEqual(truth.cuts, [40, 108])
+        XCTAssertEqual(truth.fades, [70])
+        let dir = try Stet.tempDir()
+        let sheet = dir.appendingPathComponent("s.jpg").path
+        let r = try Stet.run(["sheet", clip, "-o", sheet, "--no-log"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let map = try json(dir.appendingPathComponent("s.json").path)
+        let scenes = (map["scenes"] as! [[String: Any]]).map { ($0["frame"] as! Int, $0["time"] as! Double) }
+        XCTAssertEqual(scenes.count, 4, "\(scenes)")
+        XCTAssertEqual(scenes[0].0, 0)
+        // Cuts exactly; the dissolve's middle within 2 frames.
+        XCTAssertEqual(scenes[1].0, 40)
+        XCTAssertLessThanOrEqual(abs(scenes[2].0 - 70), 2)
+        XCTAssertEqual(scenes[3].0, 108)
+        for (frame, time) in scenes { XCTAssertEqual(time, Double(frame) / 25, accuracy: 1e-6) }
+
+        XCTAssertEqual(map["frames"] as? Int, truth.frames)
+        XCTAssertEqual(map["seconds"] as! Double, Double(truth.frames) / 25, accuracy: 1e-6)
+        XCTAssertEqual(map["codec"] as? String, "h264")
+        XCTAssertEqual(map["audio"] as? String, "aac")
+        let header = map["header"] as! String
+        XCTAssertTrue(header.hasPrefix("shot.mp4  ·  0:05.52  ·  320x180  ·  25 fps  ·  h264 + aac"), header)
+        let source = map["source"] as! [String: Any]
+        XCTAssertEqual(source["sha256"] as? String, try Stet.sha256sum(clip))
+
+        // Each cell shows its scene: the frame's top half matches the frame the clip was made
+        // of (mean colour within a few levels), and the label is its timestamp.
+        let cells = map["cells"] as! [[String: Any]]
+        XCTAssertEqual(cells.count, 4)
+        let image = try PixelCoreBridge.load(sheet)
+        XCTAssertEqual(image.width, map["width"] as? Int)
+        XCTAssertEqual(image.height, map["height"] as? Int)
+        for c in cells {
+            let frame = c["frame"] as! Int
+            XCTAssertEqual(c["label"] as? String, String(format: "0:%05.2f", Double(frame) / 25))
+            let rect = c["cell"] as! [String: Int]
+            XCTAssertEqual(rect["width"], 320)
+            XCTAssertEqual(rect["height"], 180)
+            let mean = try PixelCoreBridge.mean(image, x: rect["x"]!, y: rect["y"]!, width: 320, height: 90)
+            for b in 0..<3 { XCTAssertEqual(mean[b], truth.topMeans[frame][b], accuracy: 6, "cell at frame \(frame)") }
+        }
+        // The dissolve's cell shows the shot after it, past the blend.
+        XCTAssertGreaterThanOrEqual(cells[2]["frame"] as! Int, 76)
+    }
+
+    func testSheetEveryTwoSecondsInThreeColumns() throws {
+        let clip = try requireClip()
+        let dir = try Stet.tempDir()
+        let sheet = dir.appendingPathComponent("every.png").path
+        let r = try Stet.run(["sheet", clip, "-o", sheet, "--every", "2s", "--cols", "3", "--cell", "160", "--no-log"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let map = try json(dir.appendingPathComponent("every.json").path)
+        let cells = map["cells"] as! [[String: Any]]
+        XCTAssertEqual(cells.map { $0["frame"] as! Int }, [0, 50, 100])
+        XCTAssertEqual(cells.map { $0["label"] as! String }, ["0:00.00", "0:02.00", "0:04.00"])
+        XCTAssertEqual(map["columns"] as? Int, 3)
+        XCTAssertEqual(map["rows"] as? Int, 1)
+        XCTAssertEqual(map["cellHeight"] as? Int, 90)
+        XCTAssertEqual((map["scenes"] as! [Any]).count, 4)
+        let rect = cells[2]["cell"] as! [String: Int]
+        XCTAssertEqual(rect["x"], 6 + 2 * (160 + 6))
+        XCTAssertEqual(rect["y"], (map["height"] as! Int) - 6 - 90)
+    }
+
+    func testDraftMakesAScrubbableProxyWithTheAudioCopiedAndAPoster() throws {
+        let clip = try requireClip()
+        let dir = try Stet.tempDir()
+        let ledger = dir.appendingPathComponent("l.sqlite").path
+        let r = try Stet.run(["draft", clip, "--size", "160", "--out", dir.appendingPathComponent("d").path,
+                              "--manifest", dir.appendingPathComponent("m.json").path, "--json",
+                              "--ledger", ledger, "--avoids", "veo-3"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let proxy = dir.appendingPathComponent("d/shot.mp4").path
+        let poster = dir.appendingPathComponent("d/shot-poster.jpg").path
+        XCTAssertEqual(Stet.listing(dir.appendingPathComponent("d")), ["shot-poster.jpg", "shot.mp4"])
+        let probe = try TestClips.output(TestClips.ffprobe, ["-v", "error", "-show_entries",
+                                                            "stream=codec_name,width,height,nb_frames", "-of", "csv=p=0", proxy])
+        let lines = probe.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.first, "h264,160,90,\(VideoCLITests.truth.frames)")
+        XCTAssertTrue(lines.contains { $0.hasPrefix("aac") }, probe)
+        // A keyframe at least every second.
+        let packets = try TestClips.output(TestClips.ffprobe, ["-v", "error", "-select_streams", "v", "-show_entries",
+                                                              "packet=pts_time,flags", "-of", "csv=p=0", proxy])
+        let keys = packets.split(separator: "\n").filter { $0.contains("K") }.compactMap { Double($0.split(separator: ",")[0]) }
+        XCTAssertEqual(keys.first, 0)
+        for (a, b) in zip(keys, keys.dropFirst()) { XCTAssertLessThanOrEqual(b - a, 1.0 + 1e-6) }
+        XCTAssertGreaterThanOrEqual(keys.count, 6)
+        // The audio packets are the source's, byte for byte.
+        let md5 = { (file: String) in try TestClips.output(TestClips.ffmpeg!, ["-v", "error", "-i", file, "-map", "0:a", "-c", "copy", "-f", "md5", "-"]) }
+        XCTAssertEqual(try md5(proxy), try md5(clip))
+        XCTAssertFalse(try md5(clip).isEmpty)
+        // The poster is a third of the way in, at the proxy's size.
+        let posterImage = try PixelCoreBridge.load(poster)
+        XCTAssertEqual([posterImage.width, posterImage.height], [160, 90])
+        // The manifest ties the proxy to its source's SHA-256.
+        let manifest = try json(dir.appendingPathComponent("m.json").path)
+        let made = (manifest["proxies"] as! [[String: Any]])[0]
+        XCTAssertEqual((made["source"] as! [String: Any])["sha256"] as? String, try Stet.sha256sum(clip))
+        XCTAssertEqual((made["proxy"] as! [String: Any])["sha256"] as? String, try Stet.sha256sum(proxy))
+        XCTAssertEqual((made["poster"] as! [String: Any])["sha256"] as? String, try Stet.sha256sum(poster))
+        XCTAssertEqual(made["seconds"] as! Double, 5.52, accuracy: 1e-9)
+        // The ledger priced the avoided generation per second, for the clip's 5.52 s.
+        let export = try Stet.run(["ledger", "export", "--format", "jsonl", "--ledger", ledger])
+        XCTAssertEqual(export.status, 0, export.stderr)
+        let entry = try JSONSerialization.jsonObject(with: Data(export.stdout.split(separator: "\n")[0].utf8)) as! [String: Any]
+        XCTAssertEqual(entry["operation"] as? String, "draft")
+        XCTAssertEqual((entry["parameters"] as! [String: String])["seconds"], "5.52")
+        let avoided = (entry["avoided"] as! [[String: Any]])[0]
+        XCTAssertEqual(avoided["quantity"] as! Double, 5.52, accuracy: 1e-9)
+        XCTAssertEqual(avoided["unit"] as? String, "second")
+        XCTAssertEqual(avoided["subtotal"] as! Double, 4.14, accuracy: 1e-9)
+    }
+
+    func testSheetIsRecordedPerSecondOfVideo() throws {
+        let clip = try requireClip()
+        let dir = try Stet.tempDir()
+        let ledger = dir.appendingPathComponent("l.sqlite").path
+        let r = try Stet.run(["sheet", clip, "-o", dir.appendingPathComponent("s.jpg").path, "--ledger", ledger,
+                              "--avoids", "gen4-turbo x2"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let export = try Stet.run(["ledger", "export", "--format", "jsonl", "--ledger", ledger])
+        let entry = try JSONSerialization.jsonObject(with: Data(export.stdout.split(separator: "\n")[0].utf8)) as! [String: Any]
+        XCTAssertEqual(entry["operation"] as? String, "sheet")
+        let avoided = (entry["avoided"] as! [[String: Any]])[0]
+        // Two generations of a 5.52 s clip at 5 credits a second.
+        XCTAssertEqual(avoided["quantity"] as! Double, 11.04, accuracy: 1e-9)
+        XCTAssertEqual(avoided["subtotal"] as! Double, 55.2, accuracy: 1e-9)
+    }
+
+    func testImageCommandsNameAClipForWhatItIs() throws {
+        let clip = try requireClip()
+        let dir = try Stet.tempDir()
+        let r = try Stet.run(["upscale", clip, "--scale", "2", "-o", dir.appendingPathComponent("x.png").path, "--no-log"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.stderr, "stet: \(clip): is a video clip, not an image (stet draft and stet sheet take clips)\n")
+        XCTAssertEqual(Stet.listing(dir), [])
+    }
+
+    func testBadClipsAreOneLineErrorsWithNothingLeftBehind() throws {
+        let clip = try requireClip()
+        guard let ffmpeg = TestClips.ffmpeg else { throw XCTSkip("no ffmpeg") }
+        let dir = try Stet.tempDir()
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: clip))
+        func write(_ name: String, _ data: Data) throws -> String {
+            let p = dir.appendingPathComponent(name).path
+            try data.write(to: URL(fileURLWithPath: p))
+            return p
+        }
+        // The file as a download cut short: everything before the moov atom (x264 + MP4 puts it last).
+        let moov = bytes.range(of: Data("moov".utf8))!.lowerBound
+        let truncated = try write("cut-short.mp4", bytes.prefix(moov - 4))
+        // The video sample entry's codec renamed to one nothing knows.
+        var unknownBytes = bytes
+        let stsd = unknownBytes.range(of: Data("stsd".utf8))!.lowerBound
+        let avc1 = unknownBytes.range(of: Data("avc1".utf8), in: stsd..<unknownBytes.count)!
+        unknownBytes.replaceSubrange(avc1, with: Data("zzzz".utf8))
+        let unknown = try write("unknown-codec.mp4", unknownBytes)
+        // An audio file; a one-frame clip; an AVI whose headers claim 100,000 x 100,000.
+        let audio = dir.appendingPathComponent("tone.m4a").path
+        _ = try TestClips.output(ffmpeg, ["-v", "error", "-f", "lavfi", "-i", "sine=frequency=440", "-t", "1", "-c:a", "aac", audio])
+        let one = dir.appendingPathComponent("one-frame.mp4").path
+        _ = try TestClips.output(ffmpeg, ["-v", "error", "-f", "lavfi", "-i", "testsrc=s=64x48:r=25", "-frames:v", "1",
+                                          "-c:v", "libx264", "-pix_fmt", "yuv420p", one])
+        let small = dir.appendingPathComponent("small.avi").path
+        _ = try TestClips.output(ffmpeg, ["-v", "error", "-f", "lavfi", "-i", "testsrc=s=64x48:r=25", "-frames:v", "2",
+                                          "-c:v", "rawvideo", "-pix_fmt", "bgr24", small])
+        var avi = try Data(contentsOf: URL(fileURLWithPath: small))
+        func put(_ value: UInt32, at offset: Int) {
+            withUnsafeBytes(of: value.littleEndian) { avi.replaceSubrange(offset..<offset + 4, with: $0) }
+        }
+        let avih = avi.range(of: Data("avih".utf8))!.lowerBound, strf = avi.range(of: Data("strf".utf8))!.lowerBound
+        put(100_000, at: avih + 40); put(100_000, at: avih + 44); put(100_000, at: strf + 12); put(100_000, at: strf + 16)
+        let huge = try write("huge.avi", avi)
+        try FileManager.default.removeItem(atPath: small)
+        let empty = try write("empty.mp4", Data())
+
+        let expected: [(String, String)] = [
+            (truncated, "truncated or unfinished MP4: the moov atom (the clip's index) is missing, so no frame can be found; re-export or download it again"),
+            (audio, "clip has no video stream (audio only)"),
+            (unknown, "unknown video codec 'zzzz' (not one FFmpeg 59.37 can decode)"),
+            (one, "clip has only one frame: a still, not a clip (give it to Stet as an image)"),
+            (huge, "header claims 100000x100000 frames, beyond the 16384x16384 any decoder here accepts (damaged or hostile clip)"),
+            (empty, "empty file (0 bytes), not a clip"),
+        ]
+        let before = Stet.listing(dir)
+        for (file, problem) in expected {
+            let sums = try Stet.sha256sum(file)
+            let sheet = try Stet.run(["sheet", file, "-o", dir.appendingPathComponent("out.jpg").path, "--no-log"])
+            XCTAssertEqual(sheet.status, 1)
+            XCTAssertEqual(sheet.stderr, "stet: \(file): \(problem)\n")
+            let draft = try Stet.run(["draft", file, "--out", dir.appendingPathComponent("drafts").path, "--no-log", "-q"])
+            XCTAssertEqual(draft.status, 1)
+            XCTAssertEqual(draft.stderr, "stet: \(file): \(problem)\n")
+            XCTAssertEqual(try Stet.sha256sum(file), sums, "the input is untouched")
+        }
+        XCTAssertEqual(Stet.listing(dir), before, "nothing left behind")
+    }
+}
