@@ -33,6 +33,22 @@ mkdir -p $OUT/shots && cp $F/candidate-*.jpg $OUT/shots/
 run upscale $OUT/shots --scale 2 --out $OUT/up -o %s_2x.jpg --json
 run reframe $OUT/shots --for shorts,reels,instagram-square --out $OUT/social -q
 run info $OUT/up --json
+# The review board: serve the drafts for a few seconds, screenshot it in headless Chromium, then
+# lock a winner from the command line in a project of its own.
+( exec "$STET" review $OUT/drafts.json --seconds 10 --model flux-schnell --proxy-size 512 > $OUT/review-url.txt 2> $OUT/review.log ) &
+board=$!
+for _ in $(seq 100); do [ -s $OUT/review-url.txt ] && break; sleep 0.2; done
+echo "+ stet review $OUT/drafts.json --seconds 10 --model flux-schnell   # $(head -n1 $OUT/review-url.txt | sed 's/token=.*/token=.../')"
+if command -v chromium >/dev/null 2>&1; then
+  chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --force-device-scale-factor=1 --window-size=1280,800 \
+    --virtual-time-budget=4000 --screenshot="$PWD/$OUT/review-board.png" "$(head -n1 $OUT/review-url.txt)" >/dev/null 2>&1 \
+    && echo "  screenshot: $OUT/review-board.png" || echo "  (chromium could not take the screenshot)"
+else
+  echo "  (no chromium: screenshot skipped; ./scripts/setup.sh installs it)"
+fi
+kill -INT $board 2>/dev/null; wait $board || true
+mkdir -p $OUT/project/.stet && cp $F/candidate-2.jpg $OUT/project/hero.jpg
+(cd $OUT/project && run lock hero.jpg --role "character sheet" && run locks)
 # DEMO-MORE (other commands join here)
 run log generation --model final --count 4 --kept 1
 run savings
@@ -47,4 +63,5 @@ echo "  upscale      $OUT/candidate-1@2x.jpg; a batch in $OUT/up/"
 echo "  batch        $OUT/social/ (shorts and reels are one render, linked)"
 echo "  mask/inpaint $OUT/defects.png -> $OUT/scene-fixed.png; region $OUT/sign.png (+ .image.png, .region.json)"
 echo "  patch        $OUT/scene-patched.png (region round trip through $OUT/blob.region.json)"
+echo "  review board $OUT/review-board.png (locks: $OUT/project/.stet/locks.json)"
 echo "  ledger       $STET_LEDGER"

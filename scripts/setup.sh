@@ -9,11 +9,19 @@ dpkg -s libjpeg62-turbo-dev >/dev/null 2>&1 || need+=(libjpeg62-turbo-dev)
 dpkg -s libsqlite3-dev >/dev/null 2>&1 || need+=(libsqlite3-dev)
 fc-list 2>/dev/null | grep -q DejaVuSans-Bold || need+=(fonts-dejavu-core)
 command -v sha256sum >/dev/null 2>&1 || need+=(coreutils)
+# The review board's browser test and the demo's screenshot: Debian's Chromium and its driver.
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   echo "setup: installing ${need[*]}"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+# Selenium (PyPI) drives that Chromium in the review board's test.
+if ! python3 -c "import selenium" >/dev/null 2>&1; then
+  echo "setup: installing selenium (pip)"
+  python3 -m pip install -q selenium >/dev/null 2>&1 || echo "setup: selenium could not be installed; the browser test will say so"
 fi
 echo "setup: libvips $(pkg-config --modversion vips)"

@@ -273,7 +273,7 @@ final class LedgerTests: XCTestCase {
         }
         try queue.close()
         let ledger = try Ledger.open(ledgerPath, mode: .record)
-        XCTAssertEqual(try ledger.storedSchemaVersion(), 4)
+        XCTAssertEqual(try ledger.storedSchemaVersion(), Ledger.schemaVersion)
         XCTAssertEqual(key(try ledger.report(by: .tag).rows), expected)
         XCTAssertTrue(expected.contains { $0.hasPrefix("client=glo\"bex=1|USD|1|0|") }, "\(expected)")
         XCTAssertTrue(expected.contains { $0.hasPrefix("campaign=spring|USD|2|0|") }, "\(expected)")

@@ -131,7 +131,7 @@ final class LedgerCLITests: XCTestCase {
         // CSV: header, rows and a TOTAL row.
         let csv = try stet(["savings", "--format", "csv", "--by", "day"], cwd: sub, env: env)
         let lines = csv.stdout.split(separator: "\n")
-        XCTAssertEqual(lines.first, "by,group,currency,entries,failed,avoided,spent,net,generated,kept,yield,cost_per_kept,generated_seconds,kept_seconds,seconds_yield,cost_per_kept_second")
+        XCTAssertEqual(lines.first, "by,group,currency,entries,failed,avoided,spent,net,generated,kept,yield,cost_per_kept,generated_seconds,kept_seconds,seconds_yield,cost_per_kept_second,reviewed,picked,measured_yield")
         XCTAssertTrue(lines.last?.hasPrefix("day,TOTAL,USD,9,1,5.25,6.51,-1.26,4,1,0.2500,0.20,12,5,0.4167,1.20") ?? false, csv.stdout)
         XCTAssertTrue(csv.stderr.contains("assumption: Days and --since/--until are in UTC."), csv.stderr)
 
