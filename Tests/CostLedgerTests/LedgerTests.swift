@@ -261,10 +261,12 @@ final class LedgerTests: XCTestCase {
             expected = key(try ledger.report(by: .tag).rows)
             XCTAssertEqual(expected.count, 4, "\(expected)")
         }
-        // Back to v3 by hand: the v4 columns and index gone, the migration unrecorded.
+        // Back to v3 by hand: the v5 and v4 tables, columns and indexes gone, the migrations unrecorded.
         let queue = try DatabaseQueue(path: ledgerPath)
         try queue.write { db in
             try db.execute(sql: """
+                DROP TABLE decision; ALTER TABLE entry DROP COLUMN decision_count;
+                DELETE FROM grdb_migrations WHERE identifier = 'v5';
                 DROP INDEX entry_tags; DROP INDEX avoided_price;
                 ALTER TABLE entry DROP COLUMN tags; ALTER TABLE avoided DROP COLUMN tags; ALTER TABLE spend DROP COLUMN tags;
                 DELETE FROM grdb_migrations WHERE identifier = 'v4';
