@@ -45,10 +45,12 @@ def make_photos(folder, n=64):
 
 
 def start_board(stet, folder, cwd):
-    p = subprocess.Popen([stet, "review", folder, "--seconds", "900", "--no-log", "--fold-distance", "-1"],
+    p = subprocess.Popen([stet, "review", folder, "--seconds", "900", "--no-log", "--fold-distance=-1"],
                          cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     t = time.time()
     url = p.stdout.readline().strip()
+    if not url.startswith("http://"):
+        sys.exit("stet review did not start: " + p.stderr.read())
     return p, url, time.time() - t
 
 
@@ -95,7 +97,7 @@ def page_load(driver, url):
     driver.get("about:blank")
     driver.get(url)
     WebDriverWait(driver, 60).until(lambda d: d.execute_script("return document.body && document.body.dataset.ready") == "1")
-    cells = driver.execute_script("return document.images.length")
+    cells = driver.execute_script("return document.querySelectorAll('.cell img').length || document.images.length")
     return int(driver.execute_script("return document.body.dataset.loadMs")), cells
 
 
@@ -149,13 +151,15 @@ def main():
     ap.add_argument("--requests", type=int, default=25)
     ap.add_argument("--clients", type=int, default=200)
     ap.add_argument("--stet", default=None)
+    ap.add_argument("--photos", default=None, help="keep the 12 MP photographs in this folder (reused if it holds 64)")
     a = ap.parse_args()
     stet = a.stet or os.path.join(subprocess.check_output(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT).decode().strip(), "stet")
     work = tempfile.mkdtemp(prefix="stet-review-bench-")
     try:
-        photos = os.path.join(work, "photos")
-        os.makedirs(photos)
-        n = make_photos(photos)
+        photos = a.photos or os.path.join(work, "photos")
+        os.makedirs(photos, exist_ok=True)
+        have = [f for f in os.listdir(photos) if f.endswith(".jpg")]
+        n = len(have) if len(have) == 64 else make_photos(photos)
         os.makedirs(os.path.join(work, "proj", ".stet"))
         board, url, ready_s = start_board(stet, photos, os.path.join(work, "proj"))
         port = int(url.split(":")[2].split("/")[0])
@@ -168,7 +172,7 @@ def main():
         for p in proxies:
             shutil.copy(os.path.join(cache, p), os.path.join(static, p))
         with open(os.path.join(static, "index.html"), "w") as f:
-            f.write(PEER_PAGE % "".join('<img src="%s">' % p for p in proxies))
+            f.write(PEER_PAGE.replace("%s", "".join('<img src="%s">' % p for p in proxies)))
         detail = subprocess.check_output(["curl", "-s", "-H", "Authorization: Bearer " + token,
                                           "http://127.0.0.1:%d/api/assets/1" % port])
         with open(os.path.join(static, "asset.json"), "wb") as f:

@@ -32,7 +32,7 @@ struct Review: ParsableCommand {
     @Option(name: .customLong("proxy-size"), help: "Longest edge of the proxies the page shows.")
     var proxySize = 1024
 
-    @Option(name: .customLong("fold-distance"), help: "Fold candidates whose dHashes differ in at most this many of 64 bits into one stack (0: identical only; -1: never).")
+    @Option(name: .customLong("fold-distance"), help: "Fold candidates whose dHashes differ in at most this many of 64 bits into one stack (0: identical only; --fold-distance=-1: never).")
     var foldDistance = 6
 
     @Option(help: ArgumentHelp("The model that made the candidates, for the yield per model.", valueName: "model"))
