@@ -34,6 +34,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // libvips through pkg-config; Debian's libvips-dev provides vips.pc.
@@ -68,11 +71,23 @@ let package = Package(
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
+        // The review board's web server (Hummingbird), its page and its JSON API; the only target
+        // that links Hummingbird, so the pixel core and the ledger stay free of it.
+        .target(
+            name: "ReviewBoard",
+            dependencies: [
+                "PixelCore", "CostLedger", "StetSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            resources: [.copy("Page")]
+        ),
         // The CLI: the only place that knows both the pixel core and the ledger.
         .executableTarget(
             name: "stet",
             dependencies: [
-                "PixelCore", "CostLedger", "StetSupport",
+                "PixelCore", "CostLedger", "StetSupport", "ReviewBoard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -82,6 +97,13 @@ let package = Package(
             name: "CostLedgerTests",
             dependencies: ["CostLedger", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        .testTarget(name: "StetCLITests", dependencies: ["stet", "PixelCore"]),
+        .testTarget(name: "StetCLITests", dependencies: ["stet", "PixelCore", "CostLedger"]),
+        .testTarget(
+            name: "ReviewBoardTests",
+            dependencies: [
+                "ReviewBoard", "CostLedger", "PixelCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
     ]
 )

@@ -51,6 +51,22 @@ ffmpeg -hide_banner -loglevel error -y -loop 1 -framerate 25 -t 3 -i $F/candidat
 run draft $OUT/clips --size 360 --out $OUT/clip-drafts --manifest $OUT/clip-drafts.json
 run sheet $OUT/clips/take-1.mp4 -o $OUT/take-1-sheet.jpg
 run sheet $OUT/clips/take-1.mp4 -o $OUT/take-1-every.jpg --every 1s --cols 3 --cell 240 --avoids veo-3
+# The review board: serve the drafts for a few seconds, screenshot it in headless Chromium, then
+# lock a winner from the command line in a project of its own.
+( exec "$STET" review $OUT/drafts.json --seconds 10 --model flux-schnell --proxy-size 512 > $OUT/review-url.txt 2> $OUT/review.log ) &
+board=$!
+for _ in $(seq 100); do [ -s $OUT/review-url.txt ] && break; sleep 0.2; done
+echo "+ stet review $OUT/drafts.json --seconds 10 --model flux-schnell   # $(head -n1 $OUT/review-url.txt | sed 's/token=.*/token=.../')"
+if command -v chromium >/dev/null 2>&1; then
+  chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --force-device-scale-factor=1 --window-size=1280,800 \
+    --virtual-time-budget=4000 --screenshot="$PWD/$OUT/review-board.png" "$(head -n1 $OUT/review-url.txt)" >/dev/null 2>&1 \
+    && echo "  screenshot: $OUT/review-board.png" || echo "  (chromium could not take the screenshot)"
+else
+  echo "  (no chromium: screenshot skipped; ./scripts/setup.sh installs it)"
+fi
+kill -INT $board 2>/dev/null; wait $board || true
+mkdir -p $OUT/project/.stet && cp $F/candidate-2.jpg $OUT/project/hero.jpg
+(cd $OUT/project && run lock hero.jpg --role "character sheet" && run locks)
 # DEMO-MORE (other commands join here)
 run log generation --model final --count 4 --kept 1
 run savings
@@ -66,4 +82,5 @@ echo "  batch        $OUT/social/ (shorts and reels are one render, linked)"
 echo "  mask/inpaint $OUT/defects.png -> $OUT/scene-fixed.png; region $OUT/sign.png (+ .image.png, .region.json)"
 echo "  patch        $OUT/scene-patched.png (region round trip through $OUT/blob.region.json)"
 echo "  clips        $OUT/clip-drafts/ (proxies + posters; provenance: $OUT/clip-drafts.json), sheets $OUT/take-1-sheet.jpg, $OUT/take-1-every.jpg (+ .json)"
+echo "  review board $OUT/review-board.png (locks: $OUT/project/.stet/locks.json)"
 echo "  ledger       $STET_LEDGER"

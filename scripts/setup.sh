@@ -15,11 +15,19 @@ for lib in libavformat libavcodec libavutil libswscale libswresample; do
   pkg-config --exists "$lib" 2>/dev/null || need+=("$lib-dev")
 done
 command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
+# The review board's browser test and the demo's screenshot: Debian's Chromium and its driver.
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   echo "setup: installing ${need[*]}"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+# Selenium (PyPI) drives that Chromium in the review board's test.
+if ! python3 -c "import selenium" >/dev/null 2>&1; then
+  echo "setup: installing selenium (pip)"
+  python3 -m pip install -q selenium >/dev/null 2>&1 || echo "setup: selenium could not be installed; the browser test will say so"
 fi
 echo "setup: libvips $(pkg-config --modversion vips), libavcodec $(pkg-config --modversion libavcodec)"

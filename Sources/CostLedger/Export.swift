@@ -31,6 +31,11 @@ extension Ledger {
                 try Ledger.eachRow(db, "SELECT entry_id, key, value FROM tag WHERE entry_id IN (\(ids))", args) { r in
                     tags[r[0], default: [:]][r[1]] = r[2]
                 }
+                var decisions: [Int64: ReviewDecision] = [:]
+                try Ledger.eachRow(db, "SELECT entry_id, kind, asset, asset_label, candidates, path, sha256, model, role FROM decision WHERE entry_id IN (\(ids))", args) { r in
+                    decisions[r[0]] = ReviewDecision(kind: ReviewDecision.Kind(rawValue: r[1]) ?? .pick, asset: r[2], assetLabel: r[3],
+                                                     candidates: r[4], path: r[5], sha256: r[6], model: r[7], role: r[8])
+                }
                 var result: [LedgerEntry] = []
                 try Ledger.eachRow(db, """
                     SELECT e.id, e.uuid, e.time, e.project, e.user, e.command_line, e.operation, e.parameters, e.succeeded,
@@ -47,6 +52,7 @@ extension Ledger {
                         avoided: avoided[id] ?? [], spent: spent[id] ?? [], priceCardHash: r[10],
                         wallSeconds: r[11], cpuSeconds: r[12], stetVersion: r[13], tags: tags[id] ?? [:],
                         succeeded: r[8], error: r[9]))
+                    result[result.count - 1].decision = decisions[id]
                 }
                 return result
             }

@@ -23,8 +23,9 @@ import Glibc
 ///   `Ledger.schemaVersion` as well, so `sqlite3` users can see it.
 public final class Ledger: @unchecked Sendable {
     /// The schema version this Stet writes (v1: entries, files, avoided items; v2: spend and
-    /// tags; v3: indexes for grouped reports; v4: tag signatures on entries and money rows).
-    public static let schemaVersion = 4
+    /// tags; v3: indexes for grouped reports; v4: tag signatures on entries and money rows; v5: review
+    /// decisions).
+    public static let schemaVersion = 5
 
     public enum Mode: Sendable {
         /// Create the file if needed and upgrade the schema; refuse a read-only ledger.
@@ -269,6 +270,29 @@ public final class Ledger: @unchecked Sendable {
                 PRAGMA user_version = 4;
                 """)
         }
+        m.registerMigration("v5") { db in
+            // Review decisions (`stet review`, `stet lock`, `stet unlock`): one row per decision
+            // entry, with the asset it belongs to and how many candidates that asset had, so the
+            // report measures yield (kept of reviewed) instead of trusting a typed --kept. The
+            // entry's tag signature is copied here as on the money rows (v4).
+            try db.execute(sql: """
+                ALTER TABLE entry ADD COLUMN decision_count INTEGER NOT NULL DEFAULT 0;
+                CREATE TABLE decision (
+                    entry_id INTEGER NOT NULL PRIMARY KEY REFERENCES entry(id) ON DELETE CASCADE,
+                    kind TEXT NOT NULL CHECK (kind IN ('pick', 'reject', 'lock', 'unlock')),
+                    asset TEXT NOT NULL,
+                    asset_label TEXT NOT NULL,
+                    candidates INTEGER NOT NULL,
+                    path TEXT NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    model TEXT NOT NULL DEFAULT '',
+                    role TEXT,
+                    tags TEXT NOT NULL DEFAULT '[]'
+                );
+                CREATE INDEX decision_candidate ON decision(asset, sha256, entry_id);
+                PRAGMA user_version = 5;
+                """)
+        }
         return m
     }
 
@@ -377,12 +401,14 @@ public final class Ledger: @unchecked Sendable {
         let signature = tagSignature(e.tags)
         try db.cachedStatement(sql: """
             INSERT INTO entry (uuid, time, day, project, user, command_line, operation, parameters, succeeded, error,
-                price_card_hash, wall_seconds, cpu_seconds, stet_version, file_count, avoided_count, spend_count, tag_count, tags)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                price_card_hash, wall_seconds, cpu_seconds, stet_version, file_count, avoided_count, spend_count, tag_count, tags,
+                decision_count)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [
                 e.uuid, time, String(time.prefix(10)), e.project, e.user, e.commandLine, e.operation, params,
                 e.succeeded, e.error, e.priceCardHash, e.wallSeconds, e.cpuSeconds, e.stetVersion,
                 e.inputs.count + e.outputs.count, e.avoided.count, e.spent.count, e.tags.count, signature,
+                e.decision == nil ? 0 : 1,
             ])
         let id = db.lastInsertedRowID
         testPauseInsideWrite()
@@ -413,6 +439,7 @@ public final class Ledger: @unchecked Sendable {
         }
         let tag = try db.cachedStatement(sql: "INSERT INTO tag (entry_id, key, value) VALUES (?, ?, ?)")
         for (k, v) in e.tags.sorted(by: { $0.key < $1.key }) { try tag.execute(arguments: [id, k, v]) }
+        if let d = e.decision { try insertDecision(d, entry: id, tags: signature, db) }
         return id
     }
 
@@ -454,6 +481,7 @@ public final class Ledger: @unchecked Sendable {
                      OR e.avoided_count != (SELECT count(*) FROM avoided a WHERE a.entry_id = e.id)
                      OR e.spend_count != (SELECT count(*) FROM spend s WHERE s.entry_id = e.id)
                      OR e.tag_count != (SELECT count(*) FROM tag t WHERE t.entry_id = e.id)
+                     OR e.decision_count != (SELECT count(*) FROM decision d WHERE d.entry_id = e.id)
                     """)
                 problems += bad.map { "entry \($0) is missing child rows" }
                 let orphans = try Int.fetchOne(db, sql: """
@@ -461,6 +489,7 @@ public final class Ledger: @unchecked Sendable {
                          + (SELECT count(*) FROM avoided WHERE entry_id NOT IN (SELECT id FROM entry))
                          + (SELECT count(*) FROM spend WHERE entry_id NOT IN (SELECT id FROM entry))
                          + (SELECT count(*) FROM tag WHERE entry_id NOT IN (SELECT id FROM entry))
+                         + (SELECT count(*) FROM decision WHERE entry_id NOT IN (SELECT id FROM entry))
                     """) ?? 0
                 if orphans > 0 { problems.append("\(orphans) child rows belong to no entry") }
                 return problems

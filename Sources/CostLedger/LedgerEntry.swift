@@ -25,6 +25,8 @@ public struct LedgerEntry: Codable, Equatable, Sendable {
     public var tags: [String: String]
     public var succeeded: Bool
     public var error: String?
+    /// A review decision (`stet review`, `stet lock`, `stet unlock`); nil for every other use.
+    public var decision: ReviewDecision?
 
     public init(id: Int64? = nil, uuid: String = UUID().uuidString.lowercased(), time: Date = Date(),
                 project: String?, user: String, commandLine: String, operation: String,

@@ -129,6 +129,8 @@ public final class Recorder: @unchecked Sendable {
         return record
     }
 
+    func appendEntry(_ entry: LedgerEntry) throws { try append(entry) }
+
     private func append(_ entry: LedgerEntry) throws {
         lock.lock(); defer { lock.unlock() }
         if ledger == nil {

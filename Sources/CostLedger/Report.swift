@@ -29,10 +29,12 @@ public struct ReportRow: Codable, Equatable, Sendable {
     /// Spend on generations logged with --kept, per kept output or per kept second.
     public var costPerKept: Money?
     public var costPerKeptSecond: Money?
+    /// Measured on the review board: candidates reviewed and kept (`stet review`).
+    public var review: ReviewYield?
 
     enum CodingKeys: String, CodingKey {
         case group, currency, entries, failed, avoided, spent, net, generated, kept, generatedSeconds, keptSeconds
-        case yield, secondsYield, costPerKept, costPerKeptSecond
+        case yield, secondsYield, costPerKept, costPerKeptSecond, review
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -45,6 +47,7 @@ public struct ReportRow: Codable, Equatable, Sendable {
         try c.encodeIfPresent(yield, forKey: .yield); try c.encodeIfPresent(secondsYield, forKey: .secondsYield)
         try c.encodeIfPresent(costPerKept, forKey: .costPerKept)
         try c.encodeIfPresent(costPerKeptSecond, forKey: .costPerKeptSecond)
+        try c.encodeIfPresent(review, forKey: .review)
     }
 
     public init(from decoder: Decoder) throws {
@@ -59,6 +62,7 @@ public struct ReportRow: Codable, Equatable, Sendable {
         secondsYield = try c.decodeIfPresent(Double.self, forKey: .secondsYield)
         costPerKept = try c.decodeIfPresent(Money.self, forKey: .costPerKept)
         costPerKeptSecond = try c.decodeIfPresent(Money.self, forKey: .costPerKeptSecond)
+        review = try c.decodeIfPresent(ReviewYield.self, forKey: .review)
     }
 
     // Sums behind the yields, kept so that rows can be added up (not encoded).
@@ -145,19 +149,29 @@ extension Ledger {
                                 ? try Ledger.aggregate(db, grouping: nil, filter: filter) : nil) },
                 { db in .prices(try Ledger.pricesUsed(db, filter: filter)) },
                 { db in .cards(try Ledger.priceCards(db, filter: filter)) },
+                { db in .reviews(try Ledger.reviewYields(db, grouping: grouping, filter: filter),
+                                 try Ledger.reviewYields(db, grouping: nil, filter: filter)) },
             ]
             var results = try concurrentReads(parts)
             if Set(results.map(\.0)).count > 1 {
                 results = try pool.read { db in try parts.map { (try Ledger.lastEntry(db), try $0(db)) } }
             }
             var rows: [ReportRow] = [], totals: [ReportRow]? = nil, prices: [PriceUsed] = [], cards: [String: Int] = [:]
+            var reviews: [String: ReviewYield] = [:], reviewTotal: [String: ReviewYield] = [:]
             for (_, part) in results {
                 switch part {
                 case .rows(let r): rows = r
                 case .totals(let t): totals = t
                 case .prices(let p): prices = p
                 case .cards(let c): cards = c
+                case .reviews(let r, let t): reviews = r; reviewTotal = t
                 }
+            }
+            var allTotals = totals ?? Ledger.total(rows)
+            Ledger.attach(reviews, to: &rows)
+            if let t = reviewTotal["total"] {
+                if allTotals.isEmpty { allTotals = [ReportRow(group: "total", currency: "")] }
+                allTotals[0].review = t
             }
             var assumptions = [
                 "Avoided amounts are estimates: each entry was priced with the price card in effect when it was recorded (the unit prices listed), not with invoices.",
@@ -166,6 +180,9 @@ extension Ledger {
                 "Yield = kept / generated, over logged generations that gave --kept; cost per kept uses the spend of those generations only.",
                 "Days and --since/--until are in UTC.",
             ]
+            if !reviewTotal.isEmpty {
+                assumptions.append("Reviewed and kept are measured on the review board (`stet review`): each asset's candidates count once as reviewed; a candidate is kept when its last decision is a pick or a lock, not when a reject or an unlock followed.")
+            }
             if grouping == .tag {
                 assumptions.append("An entry with several tags counts once under each tag; the totals count it once.")
             }
@@ -179,7 +196,7 @@ extension Ledger {
                 assumptions.append("The card in effect now is \(currentCard.source) (sha256 \(currentCard.hash.prefix(12))); edit it to change future entries, not past ones.")
             }
             return SavingsReport(ledger: path, by: grouping.rawValue, since: filter.since, until: filter.until,
-                                 tags: filter.tags.map { "\($0.key)=\($0.value)" }, rows: rows, totals: totals ?? Ledger.total(rows),
+                                 tags: filter.tags.map { "\($0.key)=\($0.value)" }, rows: rows, totals: allTotals,
                                  pricesUsed: prices, priceCards: cards, assumptions: assumptions)
         }
     }
@@ -187,6 +204,19 @@ extension Ledger {
     /// One independently computed part of a report.
     enum ReportPart: Sendable {
         case rows([ReportRow]), totals([ReportRow]?), prices([PriceUsed]), cards([String: Int])
+        case reviews([String: ReviewYield], [String: ReviewYield])
+    }
+
+    /// Puts each group's measured yield on that group's first row (by the report's order), or on
+    /// a new row with no currency.
+    static func attach(_ yields: [String: ReviewYield], to rows: inout [ReportRow]) {
+        for (g, y) in yields {
+            if let i = rows.firstIndex(where: { $0.group == g }) { rows[i].review = y } else {
+                var row = ReportRow(group: g, currency: "")
+                row.review = y
+                rows.append(row)
+            }
+        }
     }
 
     /// Runs each job in its own read (so on its own reader connection, at the same time as the
@@ -277,6 +307,7 @@ extension Ledger {
         let spendGroup = grouping == .model ? "CASE WHEN s.model = '' THEN '(unspecified)' ELSE s.model END"
             : grouping == .tag ? "s.tags" : entryGroup()
 
+        let decisionModel = "CASE WHEN d.model = '' THEN '(unspecified)' ELSE d.model END"
         // Entries (and failed entries) per group.
         var entries: [String: (Int, Int)] = [:]
         func collect(_ sql: String, _ arguments: StatementArguments, failedOnly: Bool = false) throws {
@@ -289,14 +320,15 @@ extension Ledger {
         }
         switch (grouping, joinEntry) {
         case (.model, true):
-            let none = (w.isEmpty ? "WHERE " : w + " AND ") + "e.avoided_count = 0 AND e.spend_count = 0"
+            let none = (w.isEmpty ? "WHERE " : w + " AND ") + "e.avoided_count = 0 AND e.spend_count = 0 AND e.decision_count = 0"
             try collect("""
                 SELECT g, count(DISTINCT id), count(DISTINCT CASE WHEN succeeded = 0 THEN id END) FROM (
                     SELECT a.model AS g, e.id AS id, e.succeeded AS succeeded FROM avoided a CROSS JOIN entry e ON e.id = a.entry_id \(w)
                     UNION ALL SELECT \(spendGroup), e.id, e.succeeded FROM spend s CROSS JOIN entry e ON e.id = s.entry_id \(w)
+                    UNION ALL SELECT \(decisionModel), e.id, e.succeeded FROM decision d CROSS JOIN entry e ON e.id = d.entry_id \(w)
                     UNION ALL SELECT '(none)', e.id, e.succeeded FROM entry e \(none)
                 ) GROUP BY g
-                """, args + args + args)
+                """, args + args + args + args)
         case (.model, false):
             // Stet never records avoided items or spend on a failed entry, so failures all
             // fall under (none).
@@ -304,9 +336,10 @@ extension Ledger {
                 SELECT g, count(DISTINCT id), 0 FROM (
                     SELECT a.model AS g, a.entry_id AS id FROM avoided a
                     UNION ALL SELECT \(spendGroup), s.entry_id FROM spend s
+                    UNION ALL SELECT \(decisionModel), d.entry_id FROM decision d
                 ) GROUP BY g
                 """, [])
-            try collect("SELECT '(none)', count(*), sum(succeeded = 0) FROM entry WHERE avoided_count = 0 AND spend_count = 0", [])
+            try collect("SELECT '(none)', count(*), sum(succeeded = 0) FROM entry WHERE avoided_count = 0 AND spend_count = 0 AND decision_count = 0", [])
         default:
             try collect("SELECT \(entryGroup()), count(*), sum(e.succeeded = 0) FROM entry e \(w) GROUP BY 1", args)
         }

@@ -261,10 +261,12 @@ final class LedgerTests: XCTestCase {
             expected = key(try ledger.report(by: .tag).rows)
             XCTAssertEqual(expected.count, 4, "\(expected)")
         }
-        // Back to v3 by hand: the v4 columns and index gone, the migration unrecorded.
+        // Back to v3 by hand: the v5 and v4 tables, columns and indexes gone, the migrations unrecorded.
         let queue = try DatabaseQueue(path: ledgerPath)
         try queue.write { db in
             try db.execute(sql: """
+                DROP TABLE decision; ALTER TABLE entry DROP COLUMN decision_count;
+                DELETE FROM grdb_migrations WHERE identifier = 'v5';
                 DROP INDEX entry_tags; DROP INDEX avoided_price;
                 ALTER TABLE entry DROP COLUMN tags; ALTER TABLE avoided DROP COLUMN tags; ALTER TABLE spend DROP COLUMN tags;
                 DELETE FROM grdb_migrations WHERE identifier = 'v4';
@@ -273,7 +275,7 @@ final class LedgerTests: XCTestCase {
         }
         try queue.close()
         let ledger = try Ledger.open(ledgerPath, mode: .record)
-        XCTAssertEqual(try ledger.storedSchemaVersion(), 4)
+        XCTAssertEqual(try ledger.storedSchemaVersion(), Ledger.schemaVersion)
         XCTAssertEqual(key(try ledger.report(by: .tag).rows), expected)
         XCTAssertTrue(expected.contains { $0.hasPrefix("client=glo\"bex=1|USD|1|0|") }, "\(expected)")
         XCTAssertTrue(expected.contains { $0.hasPrefix("campaign=spring|USD|2|0|") }, "\(expected)")

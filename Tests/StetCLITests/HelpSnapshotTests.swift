@@ -8,7 +8,7 @@ final class HelpSnapshotTests: XCTestCase {
     static let commands: [[String]] = [
         [], ["info"], ["draft"], ["grid"], ["sheet"], ["split"], ["reframe"], ["mask"], ["inpaint"], ["patch"], ["upscale"],
         ["init"], ["prices"], ["log", "generation"], ["savings"], ["ledger", "export"], ["ledger", "import"],
-        ["ledger", "check"],
+        ["ledger", "check"], ["review"], ["locks"], ["lock"], ["unlock"],
     ]
 
     func testHelpMatchesTheSnapshots() throws {

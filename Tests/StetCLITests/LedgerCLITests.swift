@@ -54,7 +54,7 @@ final class LedgerCLITests: XCTestCase {
         try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
         let initRun = try stet(["init"], cwd: dir, env: ["STET_LEDGER": ""])
         XCTAssertEqual(initRun.status, 0, initRun.stderr)
-        XCTAssertTrue(initRun.stdout.contains("Initialised \(dir.path)/.stet: prices.toml, ledger.sqlite (ledger schema v4)"), initRun.stdout)
+        XCTAssertTrue(initRun.stdout.contains("Initialised \(dir.path)/.stet: prices.toml, ledger.sqlite (ledger schema v5)"), initRun.stdout)
         let cardText = try String(contentsOfFile: dir.path + "/.stet/prices.toml", encoding: .utf8)
         XCTAssertTrue(cardText.contains("THE PRICES BELOW ARE EXAMPLES"))
         try card.write(toFile: dir.path + "/.stet/prices.toml", atomically: true, encoding: .utf8)
@@ -131,7 +131,7 @@ final class LedgerCLITests: XCTestCase {
         // CSV: header, rows and a TOTAL row.
         let csv = try stet(["savings", "--format", "csv", "--by", "day"], cwd: sub, env: env)
         let lines = csv.stdout.split(separator: "\n")
-        XCTAssertEqual(lines.first, "by,group,currency,entries,failed,avoided,spent,net,generated,kept,yield,cost_per_kept,generated_seconds,kept_seconds,seconds_yield,cost_per_kept_second")
+        XCTAssertEqual(lines.first, "by,group,currency,entries,failed,avoided,spent,net,generated,kept,yield,cost_per_kept,generated_seconds,kept_seconds,seconds_yield,cost_per_kept_second,reviewed,picked,measured_yield")
         XCTAssertTrue(lines.last?.hasPrefix("day,TOTAL,USD,9,1,5.25,6.51,-1.26,4,1,0.2500,0.20,12,5,0.4167,1.20") ?? false, csv.stdout)
         XCTAssertTrue(csv.stderr.contains("assumption: Days and --since/--until are in UTC."), csv.stderr)
 
@@ -153,7 +153,7 @@ final class LedgerCLITests: XCTestCase {
         let csvExport = try stet(["ledger", "export", "--format", "csv"], cwd: sub, env: env).stdout
         XCTAssertEqual(csvExport.split(separator: "\n").count, 10)
         XCTAssertEqual(try stet(["ledger", "check"], cwd: sub, env: env).stdout,
-                       "ok: 9 entries, schema v4, \(dir.path)/.stet/ledger.sqlite\n")
+                       "ok: 9 entries, schema v5, \(dir.path)/.stet/ledger.sqlite\n")
     }
 
     func testNoLogWritesNothing() throws {
@@ -176,7 +176,7 @@ final class LedgerCLITests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(FileManager.default.fileExists(atPath: xdg + "/stet/ledger.sqlite"))
         let check = try stet(["ledger", "check"], cwd: dir, env: ["XDG_DATA_HOME": xdg, "STET_LEDGER": ""])
-        XCTAssertEqual(check.stdout, "ok: 1 entry, schema v4, \(xdg)/stet/ledger.sqlite\n")
+        XCTAssertEqual(check.stdout, "ok: 1 entry, schema v5, \(xdg)/stet/ledger.sqlite\n")
         // log generation with --no-log is a usage error, not a silent no-op.
         r = try stet(["log", "generation", "--model", "final", "--count", "1", "--no-log", "--ledger", ledger])
         XCTAssertEqual(r.status, 2)
@@ -262,7 +262,7 @@ final class LedgerCLITests: XCTestCase {
         for loop in loops { loop.waitUntilExit() }
         XCTAssertEqual(loops.map(\.terminationStatus), Array(repeating: 0, count: 8))
         let check = try stet(["ledger", "check", "--ledger", ledger])
-        XCTAssertEqual(check.stdout, "ok: \(8 * perLoop) entries, schema v4, \(ledger)\n", check.stderr)
+        XCTAssertEqual(check.stdout, "ok: \(8 * perLoop) entries, schema v5, \(ledger)\n", check.stderr)
         let report = try json(try stet(["savings", "--by", "tag", "--ledger", ledger, "--format", "json"]).stdout)
         let rows = try XCTUnwrap(report["rows"] as? [[String: Any]])
         for p in 1...8 {
@@ -306,7 +306,7 @@ final class LedgerCLITests: XCTestCase {
         // The next command writes at once (no stale lock), and nothing of the killed ones remains.
         let after = try stet(["log", "generation", "--model", "final", "--count", "1", "--ledger", ledger])
         XCTAssertEqual(after.status, 0, after.stderr)
-        XCTAssertEqual(try stet(["ledger", "check", "--ledger", ledger]).stdout, "ok: 4 entries, schema v4, \(ledger)\n")
+        XCTAssertEqual(try stet(["ledger", "check", "--ledger", ledger]).stdout, "ok: 4 entries, schema v5, \(ledger)\n")
         let export = try stet(["ledger", "export", "--ledger", ledger, "--format", "jsonl"]).stdout
         XCTAssertFalse(export.contains("doomed"))
         let report = try json(try stet(["savings", "--ledger", ledger, "--format", "json"]).stdout)

@@ -96,13 +96,20 @@ enum SavingsRendering {
         return (j(generated), j(kept), j(yield), j(perKept))
     }
 
+    /// The board's measured yield: "reviewed", "kept", "yield" (only when the report has any).
+    static func reviewText(_ row: ReportRow) -> [String] {
+        guard let r = row.review else { return ["-", "-", "-"] }
+        return ["\(r.reviewed)", "\(r.kept)", r.yield.map { String(format: "%.0f%%", $0 * 100) } ?? "-"]
+    }
+
     static func table(_ report: SavingsReport) -> String {
+        let reviewed = (report.rows + report.totals).contains { $0.review != nil }
         func cells(_ r: ReportRow, group: String) -> [String] {
             let y = yieldText(r)
             let money = !r.currency.isEmpty
             return [group, r.currency.isEmpty ? "-" : r.currency, "\(r.entries)", "\(r.failed)",
                     money ? r.avoided.cents : "-", money ? r.spent.cents : "-", money ? r.net.cents : "-",
-                    y.generated, y.kept, y.yield, y.perKept]
+                    y.generated, y.kept, y.yield, y.perKept] + (reviewed ? reviewText(r) : [])
         }
         var rows = report.rows.map { cells($0, group: $0.group) }
         if !report.rows.isEmpty {
@@ -118,7 +125,8 @@ enum SavingsRendering {
             lines.append("No entries match.")
         } else {
             lines.append(Table.render(header: [report.by, "currency", "entries", "failed", "avoided", "spent", "net",
-                                               "generated", "kept", "yield", "cost/kept"], rows: rows))
+                                               "generated", "kept", "yield", "cost/kept"]
+                                          + (reviewed ? ["reviewed", "picked", "measured"] : []), rows: rows))
         }
         if !report.pricesUsed.isEmpty {
             lines.append("")
@@ -134,7 +142,8 @@ enum SavingsRendering {
     }
 
     static let csvHeader = ["by", "group", "currency", "entries", "failed", "avoided", "spent", "net", "generated", "kept",
-                            "yield", "cost_per_kept", "generated_seconds", "kept_seconds", "seconds_yield", "cost_per_kept_second"]
+                            "yield", "cost_per_kept", "generated_seconds", "kept_seconds", "seconds_yield", "cost_per_kept_second",
+                            "reviewed", "picked", "measured_yield"]
 
     static func csv(_ report: SavingsReport) -> String {
         func opt(_ d: Double?) -> String { d.map { String(format: "%.4f", $0) } ?? "" }
@@ -142,7 +151,8 @@ enum SavingsRendering {
             CSV.line([report.by, group, r.currency, "\(r.entries)", "\(r.failed)", r.avoided.cents, r.spent.cents, r.net.cents,
                       formatQuantity(r.generated), r.kept.map(formatQuantity) ?? "", opt(r.yield), r.costPerKept?.cents ?? "",
                       formatQuantity(r.generatedSeconds), r.keptSeconds.map(formatQuantity) ?? "", opt(r.secondsYield),
-                      r.costPerKeptSecond?.cents ?? ""])
+                      r.costPerKeptSecond?.cents ?? "", r.review.map { "\($0.reviewed)" } ?? "",
+                      r.review.map { "\($0.kept)" } ?? "", opt(r.review?.yield)])
         }
         var lines = [CSV.line(csvHeader)]
         lines += report.rows.map { row($0, group: $0.group) }
