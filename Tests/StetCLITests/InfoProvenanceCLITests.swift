@@ -64,4 +64,36 @@ final class InfoProvenanceCLITests: XCTestCase {
         XCTAssertTrue(lines[2].contains("a1111 seed 1234567890") && lines[2].hasSuffix("no"), table.stdout)
         XCTAssertTrue(lines[3].contains("text") && lines[3].hasSuffix("yes"), table.stdout)
     }
+
+    /// PNG -> PNG through upscale: the record read back from the output equals the source's.
+    func testUpscaleCarriesTheRecordPNGToPNG() throws {
+        let dir = try Stet.tempDir()
+        let src = dir.appendingPathComponent("src.png"), out = dir.appendingPathComponent("big.png")
+        let jpg = dir.appendingPathComponent("big.jpg")
+        let text = "a red kite\nSteps: 25, Sampler: Euler a, CFG scale: 7.5, Seed: 99, Size: 320x240, Model: m"
+        let workflow = #"{"nodes":[{"id":3,"type":"KSampler"}]}"#
+        try Self.png([Self.chunk("tEXt", Array("parameters\0\(text)".utf8)),
+                      Self.chunk("tEXt", Array("workflow\0\(workflow)".utf8)),
+                      Self.chunk("tEXt", Array("Software\0other tool".utf8))], at: src)
+        let run = try Stet.run(["upscale", src.path, "--method", "lanczos", "--scale", "2", "-o", out.path, "--no-log"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let info = { (path: String) throws -> String in try Stet.run(["info", "--json", path]).stdout }
+        struct Gen: Decodable { var generation: JSONValueish?; var width: Int }
+        struct JSONValueish: Decodable, Equatable { var automatic1111: A; var comfyui: C; var text: [String: String]?
+            struct A: Decodable, Equatable { var prompt: String; var seed: Int64 }
+            struct C: Decodable, Equatable { var workflow: W; struct W: Decodable, Equatable { var nodes: [N] }
+                struct N: Decodable, Equatable { var id: Int; var type: String } } }
+        let a = try JSONDecoder().decode(Gen.self, from: Data(try info(src.path).utf8))
+        let b = try JSONDecoder().decode(Gen.self, from: Data(try info(out.path).utf8))
+        XCTAssertEqual(b.width, 640)
+        XCTAssertEqual(b.generation?.automatic1111, .init(prompt: "a red kite", seed: 99))
+        XCTAssertEqual(b.generation?.comfyui.workflow.nodes, [.init(id: 3, type: "KSampler")])
+        XCTAssertEqual(a.generation?.text, ["Software": "other tool"])
+        // Only the generation record is carried; other text is still stripped.
+        XCTAssertNil(b.generation?.text)
+        XCTAssertEqual(b.generation?.automatic1111, a.generation?.automatic1111)
+        // Other formats are not written yet: a JPEG output carries none.
+        XCTAssertEqual(try Stet.run(["upscale", src.path, "--method", "lanczos", "--scale", "2", "-o", jpg.path, "--no-log"]).status, 0)
+        XCTAssertFalse(try info(jpg.path).contains("generation"))
+    }
 }
