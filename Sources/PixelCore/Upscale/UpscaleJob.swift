@@ -84,6 +84,8 @@ public struct UpscaleJob: Sendable {
         do { image = try upscale.run(source) } catch let e as StetError { throw e.naming(r.input) }
         if options.sharpen > 0 { image = try image.sharpened(sigma: 1, m2: options.sharpen) }
         try image.save(r.output, format: options.format, encoding: options.encoding)
+        // A PNG source's generation record (A1111, ComfyUI, XMP text chunks) goes on to a PNG output.
+        try Provenance.carry(from: r.input, into: r.output)
 
         var parameters = ["method": options.method.rawValue, "plan": r.plan, "width": "\(r.width)", "height": "\(r.height)"]
         if options.sharpen > 0 { parameters["sharpen"] = "\(options.sharpen)" }

@@ -32,6 +32,16 @@ struct Info: ParsableCommand {
         var iccProfile: Bool
         var pages: Int
         var bytes: Int64
+        /// How the image was generated (A1111 parameters, ComfyUI graphs, XMP, EXIF UserComment).
+        var generation: GenerationRecord?
+        /// A C2PA manifest is present (detected, not validated).
+        var c2pa: Bool
+        /// Provenance warnings, printed on stderr rather than in the row.
+        var warnings: [String] = []
+        enum CodingKeys: String, CodingKey {
+            case path, width, height, format, bands, bitsPerBand, colourSpace, orientation, hasAlpha, iccProfile
+            case pages, bytes, generation, c2pa
+        }
     }
 
     func run() throws {
@@ -43,6 +53,7 @@ struct Info: ParsableCommand {
             let path = inputs[i]
             let image = try Image.open(path, options: options)
             let loader = image.loader ?? "unknown"
+            let provenance = Provenance.read(path: path)
             return Row(
                 path: StandardStreams.userName(path), width: image.width, height: image.height,
                 format: loader.replacingOccurrences(of: "load", with: "")
@@ -50,13 +61,16 @@ struct Info: ParsableCommand {
                 bands: image.bands, bitsPerBand: image.format.bits,
                 colourSpace: image.interpretation.rawValue, orientation: image.orientation,
                 hasAlpha: image.hasAlpha, iccProfile: image.hasICCProfile, pages: image.pageCount,
-                bytes: fileSize(path))
+                bytes: fileSize(path), generation: provenance.generation, c2pa: provenance.c2pa,
+                warnings: provenance.warnings)
         }
         var rows: [Row] = []
         var failed = 0
         for (i, r) in results.enumerated() {
             switch r {
-            case .success(let row): rows.append(row)
+            case .success(let row):
+                rows.append(row)
+                for w in row.warnings { Console.warning("\(row.path): \(w)") }
             case .failure(let error):
                 failed += 1
                 Console.error(Console.describe(error, naming: StandardStreams.userName(inputs[i])))
@@ -65,13 +79,26 @@ struct Info: ParsableCommand {
         if json {
             for row in rows { Console.json(row) }
         } else if !rows.isEmpty {
-            let header = ["path", "size", "format", "bands", "bits", "colour", "orient", "alpha", "icc", "bytes"]
+            let header = ["path", "size", "format", "bands", "bits", "colour", "orient", "alpha", "icc", "bytes", "generation", "c2pa"]
             let body = rows.map { r in
                 [r.path, "\(r.width)x\(r.height)", r.format, "\(r.bands)", "\(r.bitsPerBand)", r.colourSpace,
-                 "\(r.orientation)", r.hasAlpha ? "yes" : "no", r.iccProfile ? "yes" : "no", "\(r.bytes)"]
+                 "\(r.orientation)", r.hasAlpha ? "yes" : "no", r.iccProfile ? "yes" : "no", "\(r.bytes)",
+                 Self.generationSummary(r.generation), r.c2pa ? "yes" : "no"]
             }
             Console.out(Table.render(header: header, rows: body))
         }
         if failed > 0 { throw BatchFailure(failed: failed, total: inputs.count) }
+    }
+
+    /// Which carriers a record came from, e.g. `a1111 seed 42`, `comfyui`, `-`.
+    static func generationSummary(_ g: GenerationRecord?) -> String {
+        guard let g else { return "-" }
+        var parts: [String] = []
+        if let a = g.automatic1111 { parts.append(a.seed.map { "a1111 seed \($0)" } ?? "a1111") }
+        if g.comfyui != nil { parts.append("comfyui") }
+        if g.json != nil || g.text != nil { parts.append("text") }
+        if g.xmp != nil { parts.append("xmp") }
+        if g.userComment != nil { parts.append("exif") }
+        return parts.joined(separator: ",")
     }
 }
