@@ -34,8 +34,14 @@ run upscale $OUT/shots --scale 2 --out $OUT/up -o %s_2x.jpg --json
 run reframe $OUT/shots --for shorts,reels,instagram-square --out $OUT/social -q
 run info $OUT/up --json
 # Reframe keeps the people: faces found, kept whole with headroom; the map shows the boxes.
-run reframe $F/faces/rose-portrait.jpg $F/faces/john1.jpg --to 16:9,9:16,1:1 --mode crop --out $OUT/people -q
-run reframe $F/faces/two-people.jpg --to 9:16,1:1 --out $OUT/people --saliency-map $OUT/people/two-people-map.png -q
+# Real photographs of people are not bundled: the demo reads them from the team's datasets when present.
+D=${STET_DATASETS:-../shared/datasets}
+if [ -d "$D/people-train" ]; then
+  run reframe "$D/people-train/rose_leslie-img2.jpg" "$D/people-train/john1.jpeg" --to 16:9,9:16,1:1 --mode crop --out $OUT/people -q
+  run reframe "$D/people-train/two_people.jpg" --to 9:16,1:1 --out $OUT/people --saliency-map $OUT/people/two-people-map.png -q
+else
+  echo "  (no datasets at $D: the faces example is skipped; set STET_DATASETS)"
+fi
 # Video clips: the demo films two short clips from the fixtures (pans, a hard cut, a cross-fade, a tone;
 # the ffmpeg program, which setup.sh installs, only makes them: Stet reads them through FFmpeg's libraries).
 mkdir -p $OUT/clips

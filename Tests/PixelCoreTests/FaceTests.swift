@@ -3,15 +3,41 @@ import XCTest
 @testable import PixelCore
 import StetSupport
 
-/// Small real photographs (Fixtures/faces, see Fixtures/README.md) with their face boxes,
-/// annotated by eye at the fixture's size.
+/// Small real photographs of people with their face boxes, annotated by eye at the size made
+/// here. The photographs are the team's datasets (`../shared/datasets`), never copied into the
+/// project: each is derived at test time, as Fixtures/README.md ("Faces") describes, into a
+/// temporary folder (a shrink-on-load thumbnail, long side 480, JPEG, metadata stripped).
 enum FaceFixture {
-    static let john = ("faces/john1.jpg", [Rect(x: 267, y: 33, width: 59, height: 59)])
-    static let twoPeople = ("faces/two-people.jpg", [Rect(x: 100, y: 12, width: 76, height: 76),
-                                                      Rect(x: 335, y: 26, width: 75, height: 75)])
-    static let portrait = ("faces/rose-portrait.jpg", [Rect(x: 85, y: 75, width: 161, height: 161)])
-    static let cbsd = ("faces/cbsd68-119082.jpg", [Rect(x: 208, y: 84, width: 38, height: 38)])
+    static let john = ("people-train/john1.jpeg", [Rect(x: 267, y: 33, width: 59, height: 59)])
+    static let twoPeople = ("people-train/two_people.jpg", [Rect(x: 100, y: 12, width: 76, height: 76),
+                                                             Rect(x: 335, y: 26, width: 75, height: 75)])
+    static let portrait = ("people-train/rose_leslie-img2.jpg", [Rect(x: 85, y: 75, width: 161, height: 161)])
+    static let cbsd = ("train/CBSD68/119082.png", [Rect(x: 208, y: 84, width: 38, height: 38)])
     static let all = [john, twoPeople, portrait, cbsd]
+
+    /// The datasets folder: `STET_DATASETS`, else `shared/datasets` beside the repository.
+    static var datasets: String? {
+        let env = ProcessInfo.processInfo.environment["STET_DATASETS"]
+        let beside = Fixture.root.deletingLastPathComponent().appendingPathComponent("shared/datasets").path
+        return [env, beside, "/work/shared/datasets"].compactMap { $0 }
+            .first { FileManager.default.fileExists(atPath: $0 + "/people-train") }
+    }
+
+    /// The test photograph derived from `name` (a path inside the datasets), made once per run.
+    static func path(_ name: String) throws -> String {
+        guard let root = datasets else { throw XCTSkip("needs the team's datasets (../shared/datasets or STET_DATASETS)") }
+        let dir = NSTemporaryDirectory() + "stet-face-fixtures-\(getpid())"
+        let out = dir + "/" + (name as NSString).lastPathComponent + ".jpg"
+        if FileManager.default.fileExists(atPath: out) { return out }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let source = root + "/" + name
+        let header = try Image.open(source)
+        // CBSD68's 481 px photographs keep their size (Q88); people-train shrinks to 480 (Q85).
+        let long = max(header.width, header.height)
+        let thumb = try Thumbnail(source, width: min(long, long <= 481 ? long : 480)).run()
+        try thumb.save(out, format: .jpeg, encoding: Encoding(quality: long <= 481 ? 88 : 85))
+        return out
+    }
 
     /// `box` inside `window`, allowing 5% of the box's side outside on any edge.
     static func whole(_ box: Rect, in window: Rect) -> Bool {
@@ -52,7 +78,7 @@ final class FaceDetectorTests: XCTestCase {
     /// The mirrored cascade on an image finds exactly the mirror of what the cascade finds on
     /// the mirrored image (at full size, where no resampling is involved).
     func testMirroredCascadeIsTheCascadeOnTheMirroredImage() throws {
-        let image = try Image.decode(Fixture.path(FaceFixture.cbsd.0))
+        let image = try Image.decode(FaceFixture.path(FaceFixture.cbsd.0))
         let profile = try FaceDetector.cascades().profile
         var found = 0
         // Sizes at which the turned face (38 px at 481) is near the 20 px window.
@@ -95,7 +121,7 @@ final class FaceDetectorTests: XCTestCase {
     func testFindsTheFacesInRealPhotographs() throws {
         let detector = try FaceDetector()
         for (name, truth) in FaceFixture.all {
-            let image = try Image.decode(Fixture.path(name))
+            let image = try Image.decode(FaceFixture.path(name))
             let faces = try detector.detect(in: image, sourceWidth: image.width, sourceHeight: image.height)
             XCTAssertEqual(faces.count, truth.count, "\(name): \(faces)")
             for t in truth {
@@ -125,7 +151,7 @@ final class FaceFramingTests: XCTestCase {
     private func plan(_ fixture: (String, [Rect]), _ ratios: String, mode: ReframeMode = .crop,
                       focus: ReframeFocus = .auto) throws -> ReframePlan {
         let job = ReframeJob(.init(ReframeOptions(targets: try ReframeTarget.ratios(ratios), mode: mode, focus: focus)))
-        return try job.plan(input: Fixture.path(fixture.0), folder: NSTemporaryDirectory()).plan
+        return try job.plan(input: FaceFixture.path(fixture.0), folder: NSTemporaryDirectory()).plan
     }
 
     /// The ratios: 9:16, 4:5 and 1:1 for landscape photographs, 16:9, 1.91:1 and 1:1 for

@@ -168,7 +168,11 @@ final class ReframeCLITests: XCTestCase {
             struct T: Decodable { var target: String; var mode: String; var crop: R?; var facesLeftOut: [Int]? }
             var focus: String; var faces: [F]?; var targets: [T]
         }
-        let photo = Stet.fixture("faces/cbsd68-119082.jpg")
+        // The photograph, read from the team's datasets (never committed).
+        guard let photo = Stet.datasetRoots.map({ $0 + "/train/CBSD68/119082.png" })
+            .first(where: { FileManager.default.fileExists(atPath: $0) }) else {
+            throw XCTSkip("needs the team's datasets (../shared/datasets or STET_DATASETS)")
+        }
         let dir = try Stet.tempDir()
         let map = dir.appendingPathComponent("map.png").path
         let run = try Stet.run(["reframe", photo, "--to", "9:16,4:5,1:1", "--out", dir.path, "--plan",

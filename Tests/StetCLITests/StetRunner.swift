@@ -45,6 +45,14 @@ enum Stet {
         return String(out.prefix(64))
     }
 
+    /// Where the team's datasets may be: `STET_DATASETS`, `shared/datasets` beside the repository.
+    /// Their photographs are read there, never copied into the project.
+    static var datasetRoots: [String] {
+        [ProcessInfo.processInfo.environment["STET_DATASETS"],
+         root.deletingLastPathComponent().appendingPathComponent("shared/datasets").path,
+         "/work/shared/datasets"].compactMap { $0 }.filter { FileManager.default.fileExists(atPath: $0) }
+    }
+
     static func fixture(_ name: String) -> String {
         root.appendingPathComponent("Fixtures").appendingPathComponent(name).path
     }

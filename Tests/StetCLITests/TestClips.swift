@@ -30,10 +30,7 @@ enum TestClips {
 
     /// Photographs to film: the shared datasets' CBSD68 when it is there, else fixtures.
     static var photos: [String] {
-        let env = ProcessInfo.processInfo.environment["STET_DATASETS"]
-        let candidates = [env, Stet.root.deletingLastPathComponent().appendingPathComponent("shared/datasets").path,
-                          "/work/shared/datasets"].compactMap { $0 }
-        for root in candidates {
+        for root in Stet.datasetRoots {
             let dir = root + "/train/CBSD68"
             if let names = try? FileManager.default.contentsOfDirectory(atPath: dir), names.count >= 6 {
                 // Fixed, visibly different photographs.
