@@ -57,11 +57,10 @@ static inline int stet_live_object_count(void) {
 // glibc's M_ARENA_MAX is a macro Swift does not import.
 static inline void stet_limit_malloc_arenas(int n) { mallopt(M_ARENA_MAX, n); }
 
-// libjpeg reports errors by longjmp, which Swift cannot catch: this decodes a JPEG held in
-// memory at 1/8 scale (every entropy-coded byte is still decoded, the inverse DCT is trivial)
-// on the calling thread and stops at the first warning or error. Returns 0 when the decoder
-// had nothing to say, otherwise 1 and libjpeg's message in `message`. The same bytes give the
-// same answer on every run, unlike libvips 8.14's fail_on on its worker threads.
+// libjpeg reports errors by longjmp, which Swift cannot catch: `stet_jpeg_decode` below
+// catches them with setjmp on the calling thread and stops at the first warning or error. The
+// same bytes give the same answer on every run, unlike libvips 8.14's fail_on on its worker
+// threads.
 typedef struct {
     struct jpeg_error_mgr pub;
     jmp_buf jump;
@@ -79,43 +78,7 @@ static void stet__jpeg_message(j_common_ptr cinfo, int level) {
     if (level < 0) stet__jpeg_fail(cinfo);      // a warning: corrupt or truncated data
 }
 
-static inline int stet_jpeg_check(const unsigned char *data, unsigned long size,
-                                  char *message, int message_size) {
-    struct jpeg_decompress_struct cinfo;
-    stet_jpeg_error err;
-    JSAMPARRAY row = NULL;
-    if (message_size < JMSG_LENGTH_MAX) return -1;
-    memset(&cinfo, 0, sizeof(cinfo));
-    cinfo.err = jpeg_std_error(&err.pub);
-    err.pub.error_exit = stet__jpeg_fail;
-    err.pub.emit_message = stet__jpeg_message;
-    err.message = message;
-    err.message_size = message_size;
-    message[0] = 0;
-    jpeg_create_decompress(&cinfo);
-    if (setjmp(err.jump)) {
-        jpeg_destroy_decompress(&cinfo);
-        return 1;
-    }
-    jpeg_mem_src(&cinfo, data, size);
-    jpeg_read_header(&cinfo, TRUE);
-    cinfo.scale_num = 1;
-    cinfo.scale_denom = 8;
-    cinfo.dct_method = JDCT_IFAST;
-    cinfo.do_fancy_upsampling = FALSE;
-    cinfo.do_block_smoothing = FALSE;
-    jpeg_start_decompress(&cinfo);
-    row = (*cinfo.mem->alloc_sarray)((j_common_ptr) &cinfo, JPOOL_IMAGE,
-                                     cinfo.output_width * cinfo.output_components, 1);
-    while (cinfo.output_scanline < cinfo.output_height)
-        jpeg_read_scanlines(&cinfo, row, 1);
-    jpeg_finish_decompress(&cinfo);             // reads to EOI: a missing tail warns
-    jpeg_destroy_decompress(&cinfo);
-    return 0;
-}
-
-
-// The decoding half of the same check: decodes a JPEG held in memory at 1/`shrink` scale (1, 2,
+// Decodes a JPEG held in memory at 1/`shrink` scale (1, 2,
 // 4 or 8) into a new VipsImage that owns its pixels, with every warning fatal, on the calling
 // thread. This is the decode libvips' jpegload would do (libjpeg's default, accurate DCT and
 // fancy upsampling, as libvips leaves them; Adobe CMYK inverted as libvips inverts it), so a

@@ -95,14 +95,17 @@ enum FileIntegrity {
         }
     }
 
-    /// Decodes the entropy-coded data once (libjpeg at 1/8 scale, on this thread, see
-    /// `stet_jpeg_check`): a bad Huffman code or a corrupt segment is found wherever it is,
-    /// where libvips 8.14 would miss one in the last strip it decodes on some runs.
+    /// Decodes the entropy-coded data once (libjpeg at 1/8 scale, on this thread, by the same
+    /// `stet_jpeg_decode` that `JPEGDecode` uses; the tiny image is dropped): a bad Huffman code
+    /// or a corrupt segment is found wherever it is, where libvips 8.14 would miss one in the
+    /// last strip it decodes on some runs.
     private static func jpegDecode(_ b: UnsafeRawBufferPointer) -> Problem? {
         guard let base = b.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
         var message = [CChar](repeating: 0, count: 256)
-        guard stet_jpeg_check(base, UInt(b.count), &message, Int32(message.count)) == 1 else { return nil }
-        return jpegProblem(message)
+        var out: UnsafeMutablePointer<VipsImage>?
+        let status = stet_jpeg_decode(base, UInt(b.count), 8, &out, &message, Int32(message.count))
+        if let out { g_object_unref(out) }
+        return status == 1 ? jpegProblem(message) : nil
     }
 
     /// libjpeg's message in the words of Stet's errors.
