@@ -58,4 +58,23 @@ public final class OutputBatch {
         pending.removeAll()
         if let createdFolder { try? FileManager.default.removeItem(atPath: createdFolder) }
     }
+
+    /// An image and its JSON sidecar (a grid's map, a clip sheet's), written together or not at
+    /// all, into folders that exist. `save` writes the image to the temporary path it is given;
+    /// an error naming that temporary file is re-addressed to `image`.
+    public static func imageWithSidecar(_ image: String, sidecar: String, json: Data,
+                                        save: (String) throws -> Void) throws {
+        let batch = try OutputBatch(folder: FilePath.parent(image).isEmpty ? "." : FilePath.parent(image))
+        let imageTmp = try batch.reserve(image), sidecarTmp = try batch.reserve(sidecar)
+        do {
+            try save(imageTmp)
+            guard FileManager.default.createFile(atPath: sidecarTmp, contents: json) else {
+                throw StetError.output(sidecar, "cannot be written")
+            }
+            try batch.commit()
+        } catch {
+            batch.discard()
+            throw SafeOutput.outputError(error, temporary: imageTmp, path: image)
+        }
+    }
 }

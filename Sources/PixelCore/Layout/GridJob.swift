@@ -57,17 +57,8 @@ public struct GridJob: Sendable {
                           labels: o.labels.rawValue, cells: records)
         let json = try stetJSONEncoder().encode(doc)
         // The sheet and its map appear together: both are written to temporaries first.
-        let sheetTmp = SafeOutput.temporaryPath(for: output), mapTmp = SafeOutput.temporaryPath(for: mapPath)
-        do {
-            try joined.save(sheetTmp, format: o.format ?? OutputFormat.forPath(output), encoding: o.encoding)
-            guard FileManager.default.createFile(atPath: mapTmp, contents: json) else {
-                throw StetError.output(mapPath, "cannot be written")
-            }
-            guard rename(sheetTmp, output) == 0 else { throw StetError.output(output, "cannot be renamed into place") }
-            guard rename(mapTmp, mapPath) == 0 else { throw StetError.output(mapPath, "cannot be renamed into place") }
-        } catch {
-            unlink(sheetTmp); unlink(mapTmp)
-            throw error
+        try OutputBatch.imageWithSidecar(output, sidecar: mapPath, json: json) { tmp in
+            try joined.save(tmp, format: o.format ?? OutputFormat.forPath(output), encoding: o.encoding)
         }
         let usage = Usage(operation: "grid",
                           parameters: ["columns": "\(layout.columns)", "rows": "\(layout.rows)", "cell": "\(o.cell)",

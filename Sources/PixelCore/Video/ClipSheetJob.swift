@@ -177,17 +177,8 @@ public struct ClipSheetJob: Sendable {
             },
             scenes: scenes.map { SceneStart(frame: $0.frame, time: ClipSheetMap.round($0.time)) })
         let json = try stetJSONEncoder().encode(doc)
-        let sheetTmp = SafeOutput.temporaryPath(for: output), mapTmp = SafeOutput.temporaryPath(for: mapPath)
-        do {
-            try sheet.save(sheetTmp, format: OutputFormat.forPath(output), encoding: o.encoding)
-            guard FileManager.default.createFile(atPath: mapTmp, contents: json) else {
-                throw StetError.output(mapPath, "cannot be written")
-            }
-            guard rename(sheetTmp, output) == 0 else { throw StetError.output(output, "cannot be renamed into place") }
-            guard rename(mapTmp, mapPath) == 0 else { throw StetError.output(mapPath, "cannot be renamed into place") }
-        } catch {
-            unlink(sheetTmp); unlink(mapTmp)
-            throw SafeOutput.outputError(error, temporary: sheetTmp, path: output)
+        try OutputBatch.imageWithSidecar(output, sidecar: mapPath, json: json) { tmp in
+            try sheet.save(tmp, format: OutputFormat.forPath(output), encoding: o.encoding)
         }
         let warning = dropped > 0 ? "\(dropped) more cells than the \(o.maxCells) a sheet holds were left out" : nil
         let usage = Usage(operation: "sheet",
