@@ -173,7 +173,8 @@ public struct Board: Sendable {
         draft.load = options.load
         let header: (Int, Int)
         if FileManager.default.fileExists(atPath: proxy) {
-            let info = try Load(s.resolved, options: options.load).run()
+            let info: Image
+            do { info = try Load(s.resolved, options: options.load).run() } catch let e as StetError { throw e.naming(s.path) }
             header = info.uprightSize
         } else {
             do {

@@ -128,7 +128,9 @@ final class DecisionDesk: @unchecked Sendable {
         o.size = max(c.width, c.height)
         o.load = board.options.load
         o.encoding.quality = 92
-        try SafeOutput.write(to: path) { tmp in _ = try DraftJob(o).run(input: c.resolved, output: tmp) }
+        do { try SafeOutput.write(to: path) { tmp in _ = try DraftJob(o).run(input: c.resolved, output: tmp) } } catch let e as StetError {
+            throw e.naming(c.path)
+        }
         return path
     }
 }

@@ -66,6 +66,7 @@ public enum SafeOutput {
         case let .operation(name, message)?: return StetError.operation(name, fix(message))
         case let .input(p, message)?: return StetError.input(fix(p), fix(message))
         case let .output(p, message)?: return StetError.output(fix(p), fix(message))
+        case let .file(role, message)?: return StetError.file(role, fix(message))
         case let .usage(message)?: return StetError.usage(fix(message))
         case nil: return StetError.output(path, "cannot be written: " + fix(text))
         }

@@ -58,7 +58,8 @@ final class CorpusTests: XCTestCase {
                 else { _ = try Image.decode(path, options: options) }
                 seen.append(nil)
             } catch {
-                seen.append("\(error)")
+                // Named as the CLI names a source: the core names it by role.
+                seen.append("\((error as? StetError)?.naming(path) ?? error)")
             }
         }
         XCTAssertEqual(Set(seen.map { $0 ?? "ok" }).count, 1, "\(path): \(seen)", file: file, line: line)
@@ -100,7 +101,7 @@ final class CorpusTests: XCTestCase {
                     XCTAssertEqual([lenient.width, lenient.height], [960, 720], path)
                 } else {
                     XCTAssertThrowsError(try Image.decode(path, options: LoadOptions(failOn: .none))) { error in
-                        XCTAssertEqual(rendered(error), "\(path): corrupt PNG (the decoder stopped on damaged data)")
+                        XCTAssertEqual(named(error, [.source: path]), "\(path): corrupt PNG (the decoder stopped on damaged data)")
                     }
                 }
             }

@@ -64,14 +64,14 @@ final class FaceDetectorTests: XCTestCase {
         let path = UpscaleResource.path("faces-frontal.bin")
         var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         bytes[bytes.count - 8] ^= 0x40   // a leaf value: parses, but the checksum no longer holds
-        XCTAssertThrowsError(try HaarCascade(bytes: bytes, name: "x.bin")) {
-            XCTAssertEqual("\($0)", "x.bin: face cascade is corrupt (checksum mismatch)")
+        XCTAssertThrowsError(try HaarCascade(bytes: bytes, role: .resource)) {
+            XCTAssertEqual(named($0, [.resource: "x.bin"]), "x.bin: face cascade is corrupt (checksum mismatch)")
         }
-        XCTAssertThrowsError(try HaarCascade(bytes: Array(bytes.prefix(3000)), name: "x.bin")) {
-            XCTAssertEqual("\($0)", "x.bin: face cascade is corrupt (truncated)")
+        XCTAssertThrowsError(try HaarCascade(bytes: Array(bytes.prefix(3000)), role: .resource)) {
+            XCTAssertEqual(named($0, [.resource: "x.bin"]), "x.bin: face cascade is corrupt (truncated)")
         }
-        XCTAssertThrowsError(try HaarCascade(bytes: Array("not a cascade at all".utf8), name: "x.bin")) {
-            XCTAssertEqual("\($0)", "x.bin: face cascade is corrupt (not a Stet cascade)")
+        XCTAssertThrowsError(try HaarCascade(bytes: Array("not a cascade at all".utf8), role: .resource)) {
+            XCTAssertEqual(named($0, [.resource: "x.bin"]), "x.bin: face cascade is corrupt (not a Stet cascade)")
         }
     }
 

@@ -33,26 +33,26 @@ final class FuzzRegressionTests: XCTestCase {
 
     func testStrokesWithHugeCoordinatesRender() throws {
         let json = #"[{"width": 17, "points": [[10, 10], [40, 20.5], [6022222222222222222222222222222222222222, 60]]}]"#
-        let shapes = try MaskShape.strokes(json: Data(json.utf8), path: "brush.json")
+        let shapes = try MaskShape.strokes(json: Data(json.utf8))
         let m = Mask.render(shapes, width: 32, height: 24)
         XCTAssertGreaterThan(m.values[10 * 32 + 10], 0)   // the first point is still painted
         let wide = #"{"strokes": [{"width": 1e308, "points": [[1e308, -1e308]]}]}"#
-        _ = Mask.render(try MaskShape.strokes(json: Data(wide.utf8), path: "brush.json"), width: 4, height: 4)
+        _ = Mask.render(try MaskShape.strokes(json: Data(wide.utf8)), width: 4, height: 4)
     }
 
     func testRegionAndGridMapBoxesThatOverflowAreRefused() throws {
         let region = #"{"api":"stability","box":{"x":9223372036854775807,"y":0,"width":1,"height":1},"outputWidth":64,"outputHeight":64,"scaleX":1,"scaleY":1,"margin":32,"source":{"path":"a.png","sha256":"","bytes":0},"image":"i.png","mask":"m.png","polarity":"white-edit"}"#
-        let file = try RegionFile.decode(Data(region.utf8), path: "r.json")
-        XCTAssertThrowsError(try file.check(baseWidth: 960, baseHeight: 720, regionPath: "r.json", basePath: "b.png")) {
-            XCTAssertEqual("\($0)", "r.json: box 9223372036854775807,0,1x1 does not fit inside b.png (960x720)")
+        let file = try RegionFile.decode(Data(region.utf8))
+        XCTAssertThrowsError(try file.check(baseWidth: 960, baseHeight: 720)) {
+            XCTAssertEqual(named($0, [.region: "r.json", .base: "b.png"]), "r.json: box 9223372036854775807,0,1x1 does not fit inside b.png (960x720)")
         }
-        XCTAssertThrowsError(try RegionFile.decode(Data("{".utf8), path: "r.json")) {
-            XCTAssertEqual(rendered($0), "r.json: is not a region.json written by stet mask --region")
+        XCTAssertThrowsError(try RegionFile.decode(Data("{".utf8))) {
+            XCTAssertEqual(named($0, [.region: "r.json"]), "r.json: is not a region.json written by stet mask --region")
         }
         let map = ##"{"stetVersion":"0","width":100,"height":50,"columns":1,"rows":1,"cell":50,"gap":0,"background":"#fff","labels":"none","cells":[{"index":1,"label":"1","source":{"path":"a","sha256":"","bytes":0},"cell":{"x":0,"y":0,"width":1,"height":1},"image":{"x":9223372036854775807,"y":0,"width":9,"height":9}}]}"##
-        let grid = try GridMap.decode(Data(map.utf8), path: "g.json")
-        XCTAssertThrowsError(try grid.imageRects(sheetWidth: 100, sheetHeight: 50, path: "g.json", sheet: "g.png")) {
-            XCTAssertEqual("\($0)", "g.json: cell 1 lies outside the sheet")
+        let grid = try GridMap.decode(Data(map.utf8))
+        XCTAssertThrowsError(try grid.imageRects(sheetWidth: 100, sheetHeight: 50)) {
+            XCTAssertEqual(named($0, [.gridMap: "g.json", .source: "g.png"]), "g.json: cell 1 lies outside the sheet")
         }
     }
 }

@@ -129,17 +129,37 @@ final class InpaintTests: XCTestCase {
         XCTAssertLessThan(auto.processedPixels, 600 * 400 / 10)
     }
 
+    /// The job's errors name its files by role, never by the paths it was handed: the caller
+    /// (the CLI) puts those in, so the same error reads right for a library user's own names.
+    func testJobErrorsCarryRolesNotPaths() throws {
+        let dir = NSTemporaryDirectory() + "stet-roles-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let image = dir + "/shot.png", mask = dir + "/holes.png"
+        try gradient(width: 50, height: 40).image().save(image)
+        try Mask(width: 40, height: 40).image().save(mask)
+        XCTAssertThrowsError(try InpaintJob(.init()).run(input: image, mask: mask, output: dir + "/out.png")) { error in
+            XCTAssertEqual(error as? StetError, .file(.mask, "mask is 40x40 but \(FileRole.source) is 50x40; a mask must be the image's size"))
+            XCTAssertFalse("\(error)".contains(dir))
+            XCTAssertEqual(named(error, [.source: "a.png", .mask: "m.png"]), "m.png: mask is 40x40 but a.png is 50x40; a mask must be the image's size")
+        }
+        XCTAssertThrowsError(try InpaintJob(.init()).run(input: dir + "/none.png", mask: mask, output: dir + "/out.png")) { error in
+            XCTAssertEqual(error as? StetError, .file(.source, "no such file"))
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/out.png"))
+    }
+
     func testErrorsWordForWord() {
         let image = gradient(width: 50, height: 40)
-        XCTAssertThrowsError(try Inpaint().run(image, mask: Mask(width: 50, height: 40), maskPath: "m.png", imagePath: "i.png")) {
-            XCTAssertEqual(rendered($0), "m.png: mask is empty (every pixel is 0); nothing to inpaint")
+        XCTAssertThrowsError(try Inpaint().run(image, mask: Mask(width: 50, height: 40), )) {
+            XCTAssertEqual(named($0, [.mask: "m.png", .source: "i.png"]), "m.png: mask is empty (every pixel is 0); nothing to inpaint")
         }
-        XCTAssertThrowsError(try Inpaint().run(image, mask: Mask(width: 40, height: 50), maskPath: "m.png", imagePath: "i.png")) {
-            XCTAssertEqual(rendered($0), "m.png: mask is 40x50 but i.png is 50x40; a mask must be the image's size")
+        XCTAssertThrowsError(try Inpaint().run(image, mask: Mask(width: 40, height: 50), )) {
+            XCTAssertEqual(named($0, [.mask: "m.png", .source: "i.png"]), "m.png: mask is 40x50 but i.png is 50x40; a mask must be the image's size")
         }
         let big = Mask.render([.rect(x: 0, y: 0, width: 30, height: 40)], width: 50, height: 40)
-        XCTAssertThrowsError(try Inpaint().run(image, mask: big, maskPath: "m.png", imagePath: "i.png")) {
-            XCTAssertEqual(rendered($0), "m.png: mask covers 60.0% of the image; that is a regeneration, not a defect fill (inpaint takes masks up to 50%)")
+        XCTAssertThrowsError(try Inpaint().run(image, mask: big, )) {
+            XCTAssertEqual(named($0, [.mask: "m.png", .source: "i.png"]), "m.png: mask covers 60.0% of the image; that is a regeneration, not a defect fill (inpaint takes masks up to 50%)")
         }
     }
 

@@ -52,14 +52,14 @@ final class JPEGDecodeTests: XCTestCase {
         for path in [cut, bad] {
             for attempt in [{ _ = try Image.decode(path) }, { _ = try Thumbnail(path, width: 40).run() }] {
                 XCTAssertThrowsError(try attempt(), path) { error in
-                    let text = rendered(error)
+                    let text = named(error, [.source: path])
                     XCTAssertTrue(text.hasPrefix("\(path): "), text)
                     XCTAssertTrue(text.contains("JPEG ("), text)
                     XCTAssertTrue(text.hasSuffix("; --lenient decodes what is there"), text)
                 }
             }
         }
-        XCTAssertEqual(rendered(try XCTUnwrap(Result { try Image.decode(cut) }.failure)),
+        XCTAssertEqual(named(try XCTUnwrap(Result { try Image.decode(cut) }.failure), [.source: cut]),
                        "\(cut): truncated JPEG (premature end of data); --lenient decodes what is there")
     }
 }

@@ -66,7 +66,7 @@ final class LoadTests: XCTestCase {
     func testTruncatedJPEGFailsUnlessLenient() throws {
         let path = Fixture.path("truncated.jpg")
         XCTAssertThrowsError(try Image.decode(path)) { error in
-            XCTAssertTrue("\(error)".hasPrefix("\(path): "), "\(error)")
+            XCTAssertTrue(named(error, [.source: path]).hasPrefix("\(path): "), "\(error)")
         }
         let lenient = try Image.decode(path, options: LoadOptions(failOn: .none))
         XCTAssertEqual([lenient.width, lenient.height], [640, 480])
@@ -75,14 +75,14 @@ final class LoadTests: XCTestCase {
     func testFormatIsJudgedFromBytes() {
         let path = Fixture.path("not-an-image.png")
         XCTAssertThrowsError(try Image.open(path)) { error in
-            XCTAssertEqual(rendered(error), "\(path): is not an image in a format Stet can read")
+            XCTAssertEqual(named(error, [.source: path]), "\(path): is not an image in a format Stet can read")
         }
     }
 
     func testPixelCapIsCheckedAgainstTheHeader() {
         let path = Fixture.path("huge-declared.png")
         XCTAssertThrowsError(try Thumbnail(path, width: 100).run()) { error in
-            XCTAssertEqual(rendered(error),
+            XCTAssertEqual(named(error, [.source: path]),
                            "\(path): image of 100000x100000 pixels exceeds the pixel limit of 268402689 (see --limit-pixels)")
         }
         XCTAssertThrowsError(try Image.open(Fixture.path("candidate-1.jpg"), options: LoadOptions(limitPixels: 1000))) { error in
@@ -138,7 +138,7 @@ final class UntrustedLoaderTests: XCTestCase {
         // way the ImageMagick loader is refused.
         XCTAssertThrowsError(try Image.open(path)) { error in
             XCTAssertTrue(["\(path): is not an image in a format Stet can read",
-                           "\(path): needs the magickload loader, which Stet blocks as untrusted"].contains(rendered(error)),
+                           "\(path): needs the magickload loader, which Stet blocks as untrusted"].contains(named(error, [.source: path])),
                           rendered(error))
         }
     }

@@ -45,7 +45,7 @@ final class MaskTests: XCTestCase {
 
     func testStrokeHasTheBrushWidthAndRoundCaps() throws {
         let json = Data(#"{"strokes": [{"width": 6, "points": [[10, 20], [50, 20]]}]}"#.utf8)
-        let shapes = try MaskShape.strokes(json: json, path: "s.json")
+        let shapes = try MaskShape.strokes(json: json)
         let m = Mask.render(shapes, width: 64, height: 40)
         XCTAssertEqual(value(m, 30, 17), 255)
         XCTAssertEqual(value(m, 30, 22), 255)
@@ -53,7 +53,7 @@ final class MaskTests: XCTestCase {
         XCTAssertEqual(value(m, 30, 16), 0)
         XCTAssertEqual(area(m), 40 * 6 + Double.pi * 9, accuracy: 2)
         // A bare array works as well.
-        XCTAssertEqual(try MaskShape.strokes(json: Data(#"[{"width": 2, "points": [[1, 1]]}]"#.utf8), path: "b.json").count, 1)
+        XCTAssertEqual(try MaskShape.strokes(json: Data(#"[{"width": 2, "points": [[1, 1]]}]"#.utf8)).count, 1)
     }
 
     func testShapeErrorsWordForWord() {
@@ -66,11 +66,11 @@ final class MaskTests: XCTestCase {
         XCTAssertThrowsError(try MaskShape.polygon(parsing: "1,2,3,4")) {
             XCTAssertEqual(rendered($0), "Expected at least three X,Y points for polygon but received 1,2,3,4")
         }
-        XCTAssertThrowsError(try MaskShape.strokes(json: Data(#"{"strokes": [{"width": 0, "points": [[1, 1]]}]}"#.utf8), path: "s.json")) {
-            XCTAssertEqual(rendered($0), "s.json: stroke 1 needs a positive width but has 0.0")
+        XCTAssertThrowsError(try MaskShape.strokes(json: Data(#"{"strokes": [{"width": 0, "points": [[1, 1]]}]}"#.utf8))) {
+            XCTAssertEqual(named($0, [.strokes: "s.json"]), "s.json: stroke 1 needs a positive width but has 0.0")
         }
-        XCTAssertThrowsError(try MaskShape.strokes(json: Data("nope".utf8), path: "s.json")) {
-            XCTAssertEqual("\($0)", #"s.json: is not strokes JSON; expected {"strokes": [{"width": 12, "points": [[x, y], ...]}]}"#)
+        XCTAssertThrowsError(try MaskShape.strokes(json: Data("nope".utf8))) {
+            XCTAssertEqual(named($0, [.strokes: "s.json"]), #"s.json: is not strokes JSON; expected {"strokes": [{"width": 12, "points": [[x, y], ...]}]}"#)
         }
     }
 
@@ -111,10 +111,10 @@ final class MaskTests: XCTestCase {
         let raster = PixelRaster(width: 3, height: 1, bands: 4, bytes: [
             10, 20, 30, 255,   200, 0, 0, 0,   205, 4, 0, 128,
         ])
-        let alpha = try Mask.fromAlpha(raster, path: "a.png")
+        let alpha = try Mask.fromAlpha(raster)
         XCTAssertEqual(alpha.values, [0, 255, 127])
-        XCTAssertThrowsError(try Mask.fromAlpha(raster.withBands(3), path: "a.png")) {
-            XCTAssertEqual(rendered($0), "a.png: has no alpha channel; --from-alpha needs transparent pixels to mark the edit area")
+        XCTAssertThrowsError(try Mask.fromAlpha(raster.withBands(3))) {
+            XCTAssertEqual(named($0, [.source: "a.png"]), "a.png: has no alpha channel; --from-alpha needs transparent pixels to mark the edit area")
         }
         XCTAssertEqual(Mask.fromColour(raster, colour: Colour(200, 0, 0), tolerance: 0).values, [0, 255, 0])
         XCTAssertEqual(Mask.fromColour(raster, colour: Colour(200, 0, 0), tolerance: 5).values, [0, 255, 255])
@@ -171,24 +171,24 @@ final class MaskTests: XCTestCase {
 
     func testPreflightRejectsUndersizeAndOversize() {
         let small = Mask.render([.rect(x: 1, y: 1, width: 5, height: 5)], width: 63, height: 100)
-        XCTAssertThrowsError(try MaskExport(.stability).preflight(mask: small, imageWidth: 63, imageHeight: 100, path: "m.png")) {
-            XCTAssertEqual(rendered($0), "m.png: Stability needs every side at least 64 px but the image is 63x100; use --region (it pads the crop to the API's sizes) or upscale the image")
+        XCTAssertThrowsError(try MaskExport(.stability).preflight(mask: small, imageWidth: 63, imageHeight: 100)) {
+            XCTAssertEqual(named($0, [.output: "m.png"]), "m.png: Stability needs every side at least 64 px but the image is 63x100; use --region (it pads the crop to the API's sizes) or upscale the image")
         }
         let big = Mask.render([.rect(x: 1, y: 1, width: 5, height: 5)], width: 4000, height: 3000)
-        XCTAssertThrowsError(try MaskExport(.stability).preflight(mask: big, imageWidth: 4000, imageHeight: 3000, path: "m.png")) {
-            XCTAssertEqual(rendered($0), "m.png: Stability accepts 4,096 to 9,437,184 pixels but the image has 12,000,000 (4000x3000); use --region to send a crop around the mask, or downscale the image")
+        XCTAssertThrowsError(try MaskExport(.stability).preflight(mask: big, imageWidth: 4000, imageHeight: 3000)) {
+            XCTAssertEqual(named($0, [.output: "m.png"]), "m.png: Stability accepts 4,096 to 9,437,184 pixels but the image has 12,000,000 (4000x3000); use --region to send a crop around the mask, or downscale the image")
         }
-        XCTAssertNoThrow(try MaskExport(.stability).preflight(mask: Mask.render([.rect(x: 0, y: 0, width: 2, height: 2)], width: 64, height: 64), imageWidth: 64, imageHeight: 64, path: "m.png"))
-        XCTAssertNoThrow(try MaskExport(.flux).preflight(mask: big, imageWidth: 4000, imageHeight: 3000, path: "m.png"))
-        XCTAssertThrowsError(try MaskExport(.openai).preflight(encodedBytes: 5_242_880, path: "m.png")) {
-            XCTAssertEqual(rendered($0), "m.png: OpenAI needs a PNG under 4 MB but this mask is 5.0 MB; use --region to send a crop around the mask, or downscale the image")
+        XCTAssertNoThrow(try MaskExport(.stability).preflight(mask: Mask.render([.rect(x: 0, y: 0, width: 2, height: 2)], width: 64, height: 64), imageWidth: 64, imageHeight: 64))
+        XCTAssertNoThrow(try MaskExport(.flux).preflight(mask: big, imageWidth: 4000, imageHeight: 3000))
+        XCTAssertThrowsError(try MaskExport(.openai).preflight(encodedBytes: 5_242_880)) {
+            XCTAssertEqual(named($0, [.output: "m.png"]), "m.png: OpenAI needs a PNG under 4 MB but this mask is 5.0 MB; use --region to send a crop around the mask, or downscale the image")
         }
-        XCTAssertNoThrow(try MaskExport(.openai).preflight(encodedBytes: 4 * 1024 * 1024 - 1, path: "m.png"))
-        XCTAssertThrowsError(try MaskExport(.openai).preflight(mask: small, imageWidth: 64, imageHeight: 100, path: "m.png")) {
-            XCTAssertEqual(rendered($0), "m.png: OpenAI needs the mask the same size as the image, but the mask is 63x100 and the image 64x100")
+        XCTAssertNoThrow(try MaskExport(.openai).preflight(encodedBytes: 4 * 1024 * 1024 - 1))
+        XCTAssertThrowsError(try MaskExport(.openai).preflight(mask: small, imageWidth: 64, imageHeight: 100)) {
+            XCTAssertEqual(named($0, [.output: "m.png"]), "m.png: OpenAI needs the mask the same size as the image, but the mask is 63x100 and the image 64x100")
         }
-        XCTAssertThrowsError(try MaskExport(.flux).preflight(mask: Mask(width: 64, height: 64), imageWidth: 64, imageHeight: 64, path: "m.png")) {
-            XCTAssertEqual(rendered($0), "m.png: the mask is empty: no pixel is marked for editing; check the shapes' coordinates against the image size 64x64")
+        XCTAssertThrowsError(try MaskExport(.flux).preflight(mask: Mask(width: 64, height: 64), imageWidth: 64, imageHeight: 64)) {
+            XCTAssertEqual(named($0, [.output: "m.png"]), "m.png: the mask is empty: no pixel is marked for editing; check the shapes' coordinates against the image size 64x64")
         }
     }
 
@@ -202,7 +202,7 @@ final class MaskTests: XCTestCase {
         let mask = Mask.render([.rect(x: 0, y: 0, width: 100, height: 100)], width: 1200, height: 1200)
         let path = dir.appendingPathComponent("m.png").path
         XCTAssertThrowsError(try MaskExport(.openai).write(mask, image: noise, to: path)) {
-            XCTAssertTrue("\($0)".hasPrefix("\(path): OpenAI needs a PNG under 4 MB but this mask is "), "\($0)")
+            XCTAssertTrue(named($0, [.output: path]).hasPrefix("\(path): OpenAI needs a PNG under 4 MB but this mask is "), "\($0)")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: path))
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), [])

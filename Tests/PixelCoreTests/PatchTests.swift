@@ -68,19 +68,18 @@ final class PatchTests: XCTestCase {
         let base = noise(width: 50, height: 40, bands: 3, seed: 5)
         let full = Rect(x: 0, y: 0, width: 50, height: 40)
         let mask = Mask.render([.rect(x: 10, y: 10, width: 10, height: 10)], width: 50, height: 40)
-        XCTAssertThrowsError(try PatchBack().run(base: base, edited: base, box: full, mask: Mask(width: 40, height: 40),
-                                                 basePath: "b.png", maskPath: "m.png")) {
-            XCTAssertEqual(rendered($0), "m.png: mask is 40x40 but b.png is 50x40; the mask must be the base image's size")
+        XCTAssertThrowsError(try PatchBack().run(base: base, edited: base, box: full, mask: Mask(width: 40, height: 40))) {
+            XCTAssertEqual(named($0, [.mask: "m.png", .base: "b.png", .edited: "e.png"]), "m.png: mask is 40x40 but b.png is 50x40; the mask must be the base image's size")
         }
-        XCTAssertThrowsError(try PatchBack().run(base: base, edited: base, box: full, mask: Mask(width: 50, height: 40), maskPath: "m.png")) {
-            XCTAssertEqual(rendered($0), "m.png: mask is empty (every pixel is 0); nothing to patch")
+        XCTAssertThrowsError(try PatchBack().run(base: base, edited: base, box: full, mask: Mask(width: 50, height: 40))) {
+            XCTAssertEqual(named($0, [.mask: "m.png", .base: "b.png", .edited: "e.png"]), "m.png: mask is empty (every pixel is 0); nothing to patch")
         }
         let crop = PixelRaster(width: 12, height: 12, bands: 3)
-        XCTAssertThrowsError(try PatchBack(feather: 4).run(base: base, edited: crop, box: Rect(x: 9, y: 9, width: 12, height: 12), mask: mask, maskPath: "m.png")) {
-            XCTAssertEqual(rendered($0), "m.png: the feathered mask reaches 4,4,22x22, outside the patch box 9,9,12x12; use a smaller --feather, or make the region with a larger margin")
+        XCTAssertThrowsError(try PatchBack(feather: 4).run(base: base, edited: crop, box: Rect(x: 9, y: 9, width: 12, height: 12), mask: mask)) {
+            XCTAssertEqual(named($0, [.mask: "m.png", .base: "b.png", .edited: "e.png"]), "m.png: the feathered mask reaches 4,4,22x22, outside the patch box 9,9,12x12; use a smaller --feather, or make the region with a larger margin")
         }
-        XCTAssertThrowsError(try PatchBack().run(base: base, edited: crop, box: Rect(x: 45, y: 30, width: 12, height: 12), mask: mask, basePath: "b.png", editedPath: "e.png")) {
-            XCTAssertEqual(rendered($0), "e.png: patch box 45,30,12x12 does not fit inside b.png (50x40)")
+        XCTAssertThrowsError(try PatchBack().run(base: base, edited: crop, box: Rect(x: 45, y: 30, width: 12, height: 12), mask: mask)) {
+            XCTAssertEqual(named($0, [.mask: "m.png", .base: "b.png", .edited: "e.png"]), "e.png: patch box 45,30,12x12 does not fit inside b.png (50x40)")
         }
     }
 
@@ -88,17 +87,17 @@ final class PatchTests: XCTestCase {
         let plan = RegionPlan.plan(maskBox: Rect(x: 10, y: 10, width: 20, height: 20), width: 200, height: 150, api: .stability)
         let file = RegionFile(plan: plan, source: FileRecord(path: "a.png", sha256: "x", bytes: 1, width: 200, height: 150),
                               image: "m.image.png", mask: "m.png")
-        XCTAssertThrowsError(try file.check(baseWidth: 300, baseHeight: 150, regionPath: "r.json", basePath: "b.png")) {
-            XCTAssertEqual(rendered($0), "r.json: was made for a 200x150 image but b.png is 300x150")
+        XCTAssertThrowsError(try file.check(baseWidth: 300, baseHeight: 150)) {
+            XCTAssertEqual(named($0, [.region: "r.json", .base: "b.png", .edited: "e.png"]), "r.json: was made for a 200x150 image but b.png is 300x150")
         }
-        XCTAssertNoThrow(try file.check(baseWidth: 200, baseHeight: 150, regionPath: "r.json", basePath: "b.png"))
+        XCTAssertNoThrow(try file.check(baseWidth: 200, baseHeight: 150))
         // An API that answers at twice the size is brought back to the box.
         let doubled = PixelRaster(width: plan.outputWidth * 2, height: plan.outputHeight * 2, bands: 3, fill: 50)
-        let fitted = try file.fitEdited(doubled, editedPath: "e.png")
+        let fitted = try file.fitEdited(doubled)
         XCTAssertEqual(fitted.width, plan.box.width)
         XCTAssertEqual(fitted.height, plan.box.height)
-        XCTAssertThrowsError(try file.fitEdited(PixelRaster(width: 100, height: 40, bands: 3), editedPath: "e.png")) {
-            XCTAssertEqual(rendered($0), "e.png: is 100x40 but the region crop was sent at 128x128; the aspect ratio differs, so it cannot be placed back")
+        XCTAssertThrowsError(try file.fitEdited(PixelRaster(width: 100, height: 40, bands: 3))) {
+            XCTAssertEqual(named($0, [.region: "r.json", .base: "b.png", .edited: "e.png"]), "e.png: is 100x40 but the region crop was sent at 128x128; the aspect ratio differs, so it cannot be placed back")
         }
     }
 }

@@ -329,7 +329,7 @@ final class SourcePyramidTests: XCTestCase {
             XCTAssertEqual(try Pixels.psnr(a, b), 99, name)
         }
         XCTAssertThrowsError(try SourcePyramid.decodeSource(Fixture.path("truncated.jpg"))) { error in
-            XCTAssertTrue("\(error)".hasPrefix(Fixture.path("truncated.jpg") + ": "), "\(error)")
+            XCTAssertTrue(named(error, [.source: Fixture.path("truncated.jpg")]).hasPrefix(Fixture.path("truncated.jpg") + ": "), "\(error)")
         }
     }
 

@@ -40,3 +40,8 @@ enum Pixels {
 func rendered(_ error: Error) -> String {
     (error as? StetError)?.rendered() ?? "\(error)"
 }
+
+/// An error's text with the job's file roles named as the CLI names them (and hints as flags).
+func named(_ error: Error, _ files: [FileRole: String]) -> String {
+    (error as? StetError)?.naming(FileNames(files)).rendered() ?? "\(error)"
+}

@@ -373,10 +373,11 @@ final class UpscaleTests: XCTestCase {
         for (name, bytes, message) in cases {
             let path = dir.appendingPathComponent(name).path
             try Data(bytes).write(to: URL(fileURLWithPath: path))
-            XCTAssertThrowsError(try Refiner.load(path: path)) { XCTAssertEqual(rendered($0), "\(path): \(message)") }
+            XCTAssertThrowsError(try Refiner.load(path: path)) { XCTAssertEqual(named($0, [.resource: path]), "\(path): \(message)") }
         }
         XCTAssertThrowsError(try Refiner.load(path: dir.appendingPathComponent("none.bin").path)) {
-            XCTAssertEqual(rendered($0), "\(dir.appendingPathComponent("none.bin").path): upscale refiner file not found")
+            XCTAssertEqual(named($0, [.resource: dir.appendingPathComponent("none.bin").path]),
+                           "\(dir.appendingPathComponent("none.bin").path): upscale refiner file not found")
         }
         // The bundled refiners load, for the scales they are bundled for.
         for scale in 2...4 {
@@ -390,7 +391,7 @@ final class UpscaleTests: XCTestCase {
     func testMissingWeightsFileIsAOneLineError() throws {
         let image = try Self.make(width: 8, height: 8, bands: 3) { _, _ in [1, 2, 3] }
         XCTAssertThrowsError(try upscale(image, scale: 2, weights: "/nonexistent/upscale-x2.bin")) { error in
-            XCTAssertEqual(rendered(error), "/nonexistent/upscale-x2.bin: upscale weights file not found")
+            XCTAssertEqual(named(error, [.resource: "/nonexistent/upscale-x2.bin"]), "/nonexistent/upscale-x2.bin: upscale weights file not found")
         }
     }
 
@@ -412,12 +413,13 @@ final class UpscaleTests: XCTestCase {
             let path = dir.appendingPathComponent(name).path
             try Data(bytes).write(to: URL(fileURLWithPath: path))
             XCTAssertThrowsError(try upscale(image, scale: 2, weights: path)) { error in
-                XCTAssertEqual(rendered(error), "\(path): \(message)")
+                XCTAssertEqual(named(error, [.resource: path]), "\(path): \(message)")
             }
         }
         // A valid bank for another scale.
         XCTAssertThrowsError(try upscale(image, scale: 4, weights: FilterBank.bundledPath(scale: 2))) { error in
-            XCTAssertEqual(rendered(error), "\(FilterBank.bundledPath(scale: 2)): upscale weights are for x2, not x4")
+            XCTAssertEqual(named(error, [.resource: FilterBank.bundledPath(scale: 2)]),
+                           "\(FilterBank.bundledPath(scale: 2)): upscale weights are for x2, not x4")
         }
         // The bundled banks load and have the shape the file says.
         for scale in 2...4 {

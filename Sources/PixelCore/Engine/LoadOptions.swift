@@ -23,11 +23,11 @@ public struct LoadOptions: Sendable, Equatable {
     public static let strict = LoadOptions()
 
     /// Throws unless `width × height` fits the cap.
-    public func checkPixels(width: Int, height: Int, path: String, what: String = "image") throws {
+    public func checkPixels(width: Int, height: Int, role: FileRole = .source, what: String = "image") throws {
         guard limitPixels > 0 else { return }
         let (count, overflow) = width.multipliedReportingOverflow(by: height)
         if overflow || count > limitPixels {
-            throw StetError.input(path, "\(what) of \(width)x\(height) pixels exceeds the pixel limit of \(limitPixels) (see \(Hint.limitPixels))")
+            throw StetError.file(role, "\(what) of \(width)x\(height) pixels exceeds the pixel limit of \(limitPixels) (see \(Hint.limitPixels))")
         }
     }
 }

@@ -25,10 +25,10 @@ public struct HaarCascade: Sendable {
     public var featureCount: Int { weights.count / 3 }
     public var stageTotal: Int { stageThreshold.count }
 
-    /// Reads a cascade from bytes in the resource format; `name` is for messages.
-    public init(bytes: [UInt8], name: String) throws {
+    /// Reads a cascade from bytes in the resource format; `role` is what messages call the file.
+    public init(bytes: [UInt8], role: FileRole) throws {
         var at = 0
-        func fail(_ why: String) -> Error { StetError.input(name, "face cascade is corrupt (\(why))") }
+        func fail(_ why: String) -> Error { StetError.file(role, "face cascade is corrupt (\(why))") }
         func u32() throws -> UInt32 {
             guard at + 4 <= bytes.count else { throw fail("truncated") }
             defer { at += 4 }
@@ -121,8 +121,9 @@ public struct HaarCascade: Sendable {
 
     /// A bundled cascade by name (`frontal`, `profile`), loaded and checked once.
     public static func bundled(_ name: String) throws -> HaarCascade {
-        let path = UpscaleResource.path("faces-\(name).bin")
-        let bytes = try UpscaleResource.read(path, kind: "face cascade", magic: Array("STETHAAR".utf8), minimumLength: 32)
-        return try HaarCascade(bytes: bytes, name: path)
+        let file = "faces-\(name).bin"
+        let bytes = try UpscaleResource.read(UpscaleResource.path(file), role: .bundled(file), kind: "face cascade",
+                                             magic: Array("STETHAAR".utf8), minimumLength: 32)
+        return try HaarCascade(bytes: bytes, role: .bundled(file))
     }
 }

@@ -56,24 +56,23 @@ public struct Inpaint: Sendable {
     }
 
     /// The checks `run` makes, for callers that want them before decoding anything else.
-    public static func check(mask: Mask, width: Int, height: Int, maskPath: String, imagePath: String) throws {
+    public static func check(mask: Mask, width: Int, height: Int) throws {
         guard mask.width == width, mask.height == height else {
-            throw StetError.input(maskPath, "mask is \(mask.width)x\(mask.height) but \(imagePath) is \(width)x\(height); a mask must be the image's size")
+            throw StetError.file(.mask, "mask is \(mask.width)x\(mask.height) but \(FileRole.source) is \(width)x\(height); a mask must be the image's size")
         }
         let filled = mask.editedPixelCount
         guard filled > 0 else {
-            throw StetError.input(maskPath, "mask is empty (every pixel is 0); nothing to inpaint")
+            throw StetError.file(.mask, "mask is empty (every pixel is 0); nothing to inpaint")
         }
         let share = Double(filled) / Double(width * height)
         if share > maxCoverage {
-            throw StetError.input(maskPath, String(format: "mask covers %.1f%% of the image; that is a regeneration, not a defect fill (inpaint takes masks up to 50%%)", share * 100))
+            throw StetError.file(.mask, String(format: "mask covers %.1f%% of the image; that is a regeneration, not a defect fill (inpaint takes masks up to 50%%)", share * 100))
         }
     }
 
-    public func run(_ image: PixelRaster, mask: Mask, maskPath: String = "mask", imagePath: String = "image") throws
-        -> (PixelRaster, Report)
-    {
-        try Inpaint.check(mask: mask, width: image.width, height: image.height, maskPath: maskPath, imagePath: imagePath)
+    /// Errors name the files by role (`FileRole.mask`, `.source`).
+    public func run(_ image: PixelRaster, mask: Mask) throws -> (PixelRaster, Report) {
+        try Inpaint.check(mask: mask, width: image.width, height: image.height)
         let start = Date()
         let groups = Inpaint.groups(mask: mask, margin: { self.margin(for: $0, area: $1) })
 
@@ -132,7 +131,7 @@ public struct Inpaint: Sendable {
                 }
             }
         }
-        let changed = try Inpaint.verify(original: image, result: out, mask: mask, imagePath: imagePath)
+        let changed = try Inpaint.verify(original: image, result: out, mask: mask)
         let textureCount = filled.filter { $0?.texture == true }.count
         return (out, Report(filledPixels: mask.editedPixelCount, changedPixels: changed, regions: groups.count,
                             processedPixels: processed, fastRegions: groups.count - textureCount,
@@ -141,7 +140,7 @@ public struct Inpaint: Sendable {
 
     /// Proves the promise: every pixel with mask 0, and every alpha value, is unchanged.
     /// Returns the number of pixels that changed.
-    static func verify(original: PixelRaster, result: PixelRaster, mask: Mask, imagePath: String) throws -> Int {
+    static func verify(original: PixelRaster, result: PixelRaster, mask: Mask) throws -> Int {
         let b = original.bands
         var changed = 0, broken = 0
         original.bytes.withUnsafeBufferPointer { o in
@@ -157,7 +156,7 @@ public struct Inpaint: Sendable {
             }
         }
         guard broken == 0 else {
-            throw StetError.operation("inpaint", "\(broken) pixels outside the mask of \(imagePath) changed; no output written")
+            throw StetError.operation("inpaint", "\(broken) pixels outside the mask of \(FileRole.source) changed; no output written")
         }
         return changed
     }

@@ -34,8 +34,7 @@ public struct InpaintJob: Sendable {
     public func run(input: String, mask maskPath: String, output: String) throws -> (Result, Usage) {
         let source = try PixelRaster(Image.decode(input, options: options.load))
         let holes = try Mask.load(maskPath, options: options.load)
-        let (result, report) = try Inpaint(method: options.method).run(source, mask: holes, maskPath: maskPath,
-                                                                        imagePath: input)
+        let (result, report) = try Inpaint(method: options.method).run(source, mask: holes)
         try result.image().save(output, format: options.format, encoding: options.encoding)
         let made = Result(input: input, mask: maskPath, output: output, width: result.width, height: result.height,
                           filledPixels: report.filledPixels, changedPixels: report.changedPixels, changedOutsideMask: 0,

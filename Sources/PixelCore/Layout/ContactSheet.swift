@@ -53,7 +53,7 @@ public struct ContactSheet: Sendable {
     /// One cell: the thumbnail on a background square, with its badge.
     public func makeCell(_ index: Int) throws -> (Image, Placed) {
         let size = layout.cell
-        let thumb = try Thumbnail(paths[index], width: size, height: size, options: options).runWithSource()
+        let thumb = try Thumbnail(paths[index], role: .listed(index), width: size, height: size, options: options).runWithSource()
         let flat = try thumb.image.flattened(on: background)
         let x = (size - flat.width) / 2, y = (size - flat.height) / 2
         var cell = try flat.embedded(x: x, y: y, width: size, height: size, extend: .background,

@@ -46,7 +46,7 @@ public struct GridJob: Sendable {
                                            sha256: digest(placed.path))
             return (try image.materialized(), placed, source)
         }.enumerated().map { i, r in
-            do { return try r.get() } catch let e as StetError { throw e.naming(inputs[i]) }
+            do { return try r.get() } catch let e as StetError { throw e.about(.listed(i)) }
         }
         let joined = try sheet.assemble(cells.map { $0.0 })
         let records = cells.map { _, placed, source in

@@ -36,25 +36,26 @@ public struct GridMap: Codable, Sendable, Equatable {
 }
 
 extension GridMap {
-    /// Parses a grid map's bytes; `path` names it in the error.
-    public static func decode(_ data: Data, path: String) throws -> GridMap {
+    /// Parses a grid map's bytes; errors call the file `role`.
+    public static func decode(_ data: Data, role: FileRole = .gridMap) throws -> GridMap {
         do { return try JSONDecoder().decode(GridMap.self, from: data) } catch {
-            throw StetError.input(path, "is not a Stet grid map")
+            throw StetError.file(role, "is not a Stet grid map")
         }
     }
 
     /// The `image` rectangles of the cells in index order, checked against the sheet they are
     /// cut from (`stet split --map`). The checks do not overflow on hostile numbers (a cell at
     /// x = Int.max is outside the sheet, not a crash).
-    public func imageRects(sheetWidth: Int, sheetHeight: Int, path: String, sheet: String) throws -> [Rect] {
+    /// Errors call the map `.gridMap` and the sheet `.source`.
+    public func imageRects(sheetWidth: Int, sheetHeight: Int) throws -> [Rect] {
         guard width == sheetWidth, height == sheetHeight else {
-            throw StetError.input(path, "describes a \(width)x\(height) sheet but \(sheet) is \(sheetWidth)x\(sheetHeight)")
+            throw StetError.file(.gridMap, "describes a \(width)x\(height) sheet but \(FileRole.source) is \(sheetWidth)x\(sheetHeight)")
         }
         for c in cells {
             let r = c.image
             guard r.x >= 0, r.y >= 0, r.width > 0, r.height > 0,
                   r.width <= sheetWidth - r.x, r.height <= sheetHeight - r.y
-            else { throw StetError.input(path, "cell \(c.index) lies outside the sheet") }
+            else { throw StetError.file(.gridMap, "cell \(c.index) lies outside the sheet") }
         }
         return cells.sorted { $0.index < $1.index }.map(\.image)
     }

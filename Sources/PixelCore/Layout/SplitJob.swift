@@ -51,21 +51,22 @@ public struct SplitJob: Sendable {
 
     /// Cuts `grid` into `folder`; the cells appear together or not at all.
     public func run(grid: String, folder: String) throws -> (Result, Usage) {
+        // Errors name the files by role: the grid is the source, its map `.gridMap`.
         if case .map(let path) = options.method, !FileManager.default.fileExists(atPath: path) {
-            throw StetError.input(path, "no such file")
+            throw StetError.file(.gridMap, "no such file")
         }
         let image = try Image.decode(grid, options: options.load)
         let rects: [Rect]
         var inputs: [Usage.File] = [.init(grid, width: image.width, height: image.height)]
         switch options.method {
         case .map(let path):
-            rects = try SplitJob.rects(fromMap: path, image: image, grid: grid)
+            rects = try SplitJob.rects(fromMap: path, image: image)
             inputs.append(.init(path))
         case .layout(let c, let r):
             rects = try GridDetector().cells(in: image, columns: c, rows: r)
         case .auto:
             do { rects = try GridDetector().cells(in: image) } catch let e as StetError {
-                throw StetError.input(grid, e.description)
+                throw StetError.file(.source, e.description)
             }
         }
         let batch = try OutputBatch(folder: folder)
@@ -91,11 +92,10 @@ public struct SplitJob: Sendable {
     }
 
     /// The `image` rectangles of a Stet grid map, checked against the sheet.
-    public static func rects(fromMap path: String, image: Image, grid: String) throws -> [Rect] {
+    public static func rects(fromMap path: String, image: Image) throws -> [Rect] {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw StetError.input(path, "no such file")
+            throw StetError.file(.gridMap, "no such file")
         }
-        return try GridMap.decode(data, path: path).imageRects(sheetWidth: image.width, sheetHeight: image.height,
-                                                               path: path, sheet: grid)
+        return try GridMap.decode(data).imageRects(sheetWidth: image.width, sheetHeight: image.height)
     }
 }

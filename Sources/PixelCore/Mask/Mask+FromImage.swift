@@ -3,9 +3,9 @@ import StetSupport
 extension Mask {
     /// The transparent part of an image as the edit area: value = 255 − alpha, so fully
     /// transparent pixels are edited fully and partly transparent ones partly.
-    public static func fromAlpha(_ raster: PixelRaster, path: String) throws -> Mask {
+    public static func fromAlpha(_ raster: PixelRaster, role: FileRole = .source) throws -> Mask {
         guard raster.hasAlpha else {
-            throw StetError.input(path, "has no alpha channel; \(Hint.fromAlpha) needs transparent pixels to mark the edit area")
+            throw StetError.file(role, "has no alpha channel; \(Hint.fromAlpha) needs transparent pixels to mark the edit area")
         }
         let b = raster.bands
         var values = [UInt8](repeating: 0, count: raster.width * raster.height)

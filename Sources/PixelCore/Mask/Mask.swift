@@ -31,12 +31,13 @@ public struct Mask: Sendable, Equatable {
     /// Opens a mask file (canonical polarity).
     /// A mask with transparent pixels is another API's convention (OpenAI's: alpha 0 = edit),
     /// and is refused by name rather than read with the wrong polarity.
-    public static func load(_ path: String, options: LoadOptions = .strict) throws -> Mask {
-        let image = try Image.decode(path, options: options)
+    /// `role`: what errors call the file (`.mask` unless the caller says otherwise).
+    public static func load(_ path: String, role: FileRole = .mask, options: LoadOptions = .strict) throws -> Mask {
+        let image = try Image.decode(path, role: role, options: options)
         if image.hasAlpha, let alpha = try? PixelRaster(image.band(image.bands - 1)), alpha.bytes.contains(where: { $0 < 255 }) {
-            throw StetError.input(path, "is an RGBA mask in OpenAI's convention (transparent = edit), not a canonical mask (white = edit); stet mask \(path) \(Hint.fromAlpha) -o mask.png converts it")
+            throw StetError.file(role, "is an RGBA mask in OpenAI's convention (transparent = edit), not a canonical mask (white = edit); stet mask \(role) \(Hint.fromAlpha) -o mask.png converts it")
         }
-        do { return try Mask(image) } catch let e as StetError { throw e.naming(path) }
+        do { return try Mask(image) } catch let e as StetError { throw e.about(role) }
     }
 
     public func image() throws -> Image {

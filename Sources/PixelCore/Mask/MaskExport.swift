@@ -31,37 +31,38 @@ public struct MaskExport: Sendable {
 
     /// Checks sizes that do not need the encoded file: same size as the image, the API's
     /// side and pixel-count limits, and a mask that marks something.
-    public func preflight(mask: Mask, imageWidth: Int, imageHeight: Int, path: String) throws {
+    /// Errors call the mask file `role` (the job's output unless said otherwise).
+    public func preflight(mask: Mask, imageWidth: Int, imageHeight: Int, role: FileRole = .output) throws {
         guard mask.width == imageWidth, mask.height == imageHeight else {
-            throw StetError.output(path, "\(api.displayName) needs the mask the same size as the image, but the mask is \(mask.width)x\(mask.height) and the image \(imageWidth)x\(imageHeight)")
+            throw StetError.file(role, "\(api.displayName) needs the mask the same size as the image, but the mask is \(mask.width)x\(mask.height) and the image \(imageWidth)x\(imageHeight)")
         }
         guard !mask.isEmpty else {
-            throw StetError.output(path, "the mask is empty: no pixel is marked for editing; check the shapes' coordinates against the image size \(imageWidth)x\(imageHeight)")
+            throw StetError.file(role, "the mask is empty: no pixel is marked for editing; check the shapes' coordinates against the image size \(imageWidth)x\(imageHeight)")
         }
         let rules = api.rules
         let w = mask.width, h = mask.height
         if w < rules.minSide || h < rules.minSide {
-            throw StetError.output(path, "\(api.displayName) needs every side at least \(rules.minSide) px but the image is \(w)x\(h); use \(Hint.region) (it pads the crop to the API's sizes) or upscale the image")
+            throw StetError.file(role, "\(api.displayName) needs every side at least \(rules.minSide) px but the image is \(w)x\(h); use \(Hint.region) (it pads the crop to the API's sizes) or upscale the image")
         }
         let pixels = w * h
         if pixels < rules.minPixels || pixels > rules.maxPixels {
-            throw StetError.output(path, "\(api.displayName) accepts \(grouped(rules.minPixels)) to \(grouped(rules.maxPixels)) pixels but the image has \(grouped(pixels)) (\(w)x\(h)); " + (pixels > rules.maxPixels ? "use \(Hint.region) to send a crop around the mask, or downscale the image" : "upscale the image"))
+            throw StetError.file(role, "\(api.displayName) accepts \(grouped(rules.minPixels)) to \(grouped(rules.maxPixels)) pixels but the image has \(grouped(pixels)) (\(w)x\(h)); " + (pixels > rules.maxPixels ? "use \(Hint.region) to send a crop around the mask, or downscale the image" : "upscale the image"))
         }
     }
 
     /// Checks the encoded file against the API's byte limit.
-    public func preflight(encodedBytes: Int, path: String) throws {
+    public func preflight(encodedBytes: Int, role: FileRole = .output) throws {
         guard let limit = api.rules.maxBytes, encodedBytes >= limit else { return }
         let mb = Double(encodedBytes) / 1_048_576
-        throw StetError.output(path, "\(api.displayName) needs a PNG under 4 MB but this mask is \(String(format: "%.1f", mb)) MB; use \(Hint.region) to send a crop around the mask, or downscale the image")
+        throw StetError.file(role, "\(api.displayName) needs a PNG under 4 MB but this mask is \(String(format: "%.1f", mb)) MB; use \(Hint.region) to send a crop around the mask, or downscale the image")
     }
 
     /// Pre-flight, encode as PNG, check the bytes, write atomically. Returns the PNG's size.
     @discardableResult
     public func write(_ mask: Mask, image: PixelRaster, to path: String) throws -> Int {
-        try preflight(mask: mask, imageWidth: image.width, imageHeight: image.height, path: path)
+        try preflight(mask: mask, imageWidth: image.width, imageHeight: image.height)
         let png = try raster(mask, image: image).image().encoded(.png)
-        try preflight(encodedBytes: png.count, path: path)
+        try preflight(encodedBytes: png.count)
         try SafeOutput.write(Data(png), to: path)
         return png.count
     }

@@ -54,6 +54,9 @@ public struct MaskJob: Sendable {
     public var options: Options
     public init(_ options: Options) { self.options = options }
 
+    /// What errors call the region's image crop (written beside the mask).
+    public static let regionImageRole = FileRole.companion("region image")
+
     /// `<stem><suffix>` beside `path`.
     public static func sidecar(_ path: String, _ suffix: String) -> String {
         let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
@@ -66,17 +69,18 @@ public struct MaskJob: Sendable {
     public func run(_ files: Files,
                     digest: @escaping @Sendable (String) throws -> String = { try SHA256.hex(ofFile: $0) }) throws -> (Result, Usage) {
         let o = options
+        // Errors name the files by role (source, strokes, output, `regionImageRole`).
         let raster = try PixelRaster(Image.decode(files.image, options: o.load))
         let w = raster.width, h = raster.height
         var shapes = o.shapes
         if let strokes = o.strokesPath {
             guard let data = FileManager.default.contents(atPath: strokes) else {
-                throw StetError.input(strokes, "no such file")
+                throw StetError.file(.strokes, "no such file")
             }
-            shapes += try MaskShape.strokes(json: data, path: strokes)
+            shapes += try MaskShape.strokes(json: data)
         }
         var mask = Mask.render(shapes, width: w, height: h)
-        if o.fromAlpha { mask = mask.union(try Mask.fromAlpha(raster, path: files.image)) }
+        if o.fromAlpha { mask = mask.union(try Mask.fromAlpha(raster)) }
         if let colour = o.fromColour { mask = mask.union(Mask.fromColour(raster, colour: colour, tolerance: o.tolerance)) }
         mask = mask.grown(by: o.grow).feathered(by: o.feather)
         if o.invert { mask = mask.inverted() }
@@ -87,19 +91,19 @@ public struct MaskJob: Sendable {
         var outputs: [Usage.File]
         if o.region {
             guard let box = mask.boundingBox() else {
-                throw StetError.output(files.mask, "the mask is empty: no pixel is marked for editing; check the shapes' coordinates against the image size \(w)x\(h)")
+                throw StetError.file(.output, "the mask is empty: no pixel is marked for editing; check the shapes' coordinates against the image size \(w)x\(h)")
             }
             let plan = RegionPlan.plan(maskBox: box, width: w, height: h, api: o.api, margin: o.margin)
             let maskCrop = try plan.crop(PixelRaster(width: w, height: h, bands: 1, bytes: mask.values), kernel: .linear)
             let imageCrop = try plan.crop(raster)
             let cropMask = Mask(width: maskCrop.width, height: maskCrop.height, values: maskCrop.bytes)
             // Pre-flight everything before writing anything.
-            try export.preflight(mask: cropMask, imageWidth: imageCrop.width, imageHeight: imageCrop.height, path: files.mask)
+            try export.preflight(mask: cropMask, imageWidth: imageCrop.width, imageHeight: imageCrop.height)
             let maskPNG = try export.raster(cropMask, image: imageCrop).image().encoded(.png)
-            try export.preflight(encodedBytes: maskPNG.count, path: files.mask)
+            try export.preflight(encodedBytes: maskPNG.count)
             let imagePNG = try imageCrop.image().encoded(.png)
             if let limit = o.api.rules.maxBytes, imagePNG.count >= limit {
-                throw StetError.output(files.regionImage, "\(o.api.displayName) needs a PNG under 4 MB but the image crop is \(String(format: "%.1f", Double(imagePNG.count) / 1_048_576)) MB; use a smaller \(Hint.margin) or downscale the image")
+                throw StetError.file(MaskJob.regionImageRole, "\(o.api.displayName) needs a PNG under 4 MB but the image crop is \(String(format: "%.1f", Double(imagePNG.count) / 1_048_576)) MB; use a smaller \(Hint.margin) or downscale the image")
             }
             let file = RegionFile(plan: plan, source: try FileRecord.of(files.image, width: w, height: h, sha256: digest(files.image)),
                                   image: (files.regionImage as NSString).lastPathComponent,

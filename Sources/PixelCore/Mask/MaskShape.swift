@@ -196,7 +196,7 @@ extension MaskShape {
 
     /// Strokes from JSON: `{"strokes": [{"width": 12, "points": [[x, y], ...]}, ...]}` or the
     /// bare array. `width` is the brush diameter in pixels.
-    public static func strokes(json data: Data, path: String) throws -> [MaskShape] {
+    public static func strokes(json data: Data, role: FileRole = .strokes) throws -> [MaskShape] {
         struct Stroke: Decodable { var width: Double; var points: [[Double]] }
         struct File: Decodable { var strokes: [Stroke] }
         let decoder = JSONDecoder()
@@ -206,15 +206,15 @@ extension MaskShape {
         } else if let bare = try? decoder.decode([Stroke].self, from: data) {
             list = bare
         } else {
-            throw StetError.input(path, "is not strokes JSON; expected {\"strokes\": [{\"width\": 12, \"points\": [[x, y], ...]}]}")
+            throw StetError.file(role, "is not strokes JSON; expected {\"strokes\": [{\"width\": 12, \"points\": [[x, y], ...]}]}")
         }
-        guard !list.isEmpty else { throw StetError.input(path, "has no strokes") }
+        guard !list.isEmpty else { throw StetError.file(role, "has no strokes") }
         return try list.enumerated().map { i, stroke in
             guard stroke.width > 0, stroke.width.isFinite else {
-                throw StetError.input(path, "stroke \(i + 1) needs a positive width but has \(stroke.width)")
+                throw StetError.file(role, "stroke \(i + 1) needs a positive width but has \(stroke.width)")
             }
             guard !stroke.points.isEmpty, stroke.points.allSatisfy({ $0.count == 2 && $0[0].isFinite && $0[1].isFinite }) else {
-                throw StetError.input(path, "stroke \(i + 1) needs points as [x, y] pairs")
+                throw StetError.file(role, "stroke \(i + 1) needs points as [x, y] pairs")
             }
             return .stroke(points: stroke.points.map { SIMD2($0[0], $0[1]) }, width: stroke.width)
         }

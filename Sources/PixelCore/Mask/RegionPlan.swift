@@ -118,19 +118,20 @@ public struct RegionFile: Codable, Equatable, Sendable {
         self.source = source; self.image = image; self.mask = mask; polarity = plan.api.polarity
     }
 
-    public static func load(_ path: String) throws -> RegionFile {
+    /// Errors call the file `role` (the caller adds its path).
+    public static func load(_ path: String, role: FileRole = .region) throws -> RegionFile {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw StetError.input(path, "no such file")
+            throw StetError.file(role, "no such file")
         }
-        return try decode(data, path: path)
+        return try decode(data, role: role)
     }
 
-    /// Parses a region file's bytes; `path` names it in the error.
-    public static func decode(_ data: Data, path: String) throws -> RegionFile {
+    /// Parses a region file's bytes; errors call the file `role`.
+    public static func decode(_ data: Data, role: FileRole = .region) throws -> RegionFile {
         do {
             return try JSONDecoder().decode(RegionFile.self, from: data)
         } catch {
-            throw StetError.input(path, "is not a region.json written by stet mask \(Hint.region)")
+            throw StetError.file(role, "is not a region.json written by stet mask \(Hint.region)")
         }
     }
 

@@ -7,36 +7,38 @@ import StetSupport
 /// pulls them. Untrusted loaders are blocked process-wide (see `Vips`).
 public struct Load: Sendable {
     public var path: String
+    /// The part the file plays in the job, which errors name it by (the caller adds its path).
+    public var role: FileRole
     public var options: LoadOptions
     /// `sequential` lets the loader stream top to bottom; leave nil for random access.
     public var sequential: Bool
 
-    public init(_ path: String, options: LoadOptions = .strict, sequential: Bool = false) {
-        self.path = path; self.options = options; self.sequential = sequential
+    public init(_ path: String, role: FileRole = .source, options: LoadOptions = .strict, sequential: Bool = false) {
+        self.path = path; self.role = role; self.options = options; self.sequential = sequential
     }
 
     /// The libvips loader for this file ("jpegload", "pngload", ...), judged from its bytes.
-    public static func loaderName(for path: String) throws -> String {
+    public static func loaderName(for path: String, role: FileRole = .source) throws -> String {
         Vips.start()
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-            throw StetError.input(path, "no such file")
+            throw StetError.file(role, "no such file")
         }
-        guard !isDir.boolValue else { throw StetError.input(path, "is a folder, not an image") }
+        guard !isDir.boolValue else { throw StetError.file(role, "is a folder, not an image") }
         guard FileManager.default.isReadableFile(atPath: path) else {
-            throw StetError.input(path, "is not readable")
+            throw StetError.file(role, "is not readable")
         }
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue
-        if size == 0 { throw StetError.input(path, "empty file (0 bytes)") }
+        if size == 0 { throw StetError.file(role, "empty file (0 bytes)") }
         if let blocked = Load.blockedFormat(path) {
-            throw StetError.input(path, "\(blocked) is blocked: Stet does not render vector or document formats")
+            throw StetError.file(role, "\(blocked) is blocked: Stet does not render vector or document formats")
         }
         guard let raw = vips_foreign_find_load(path) else {
             vips_error_clear()
             if ClipSniffer.isClip(path) {
-                throw StetError.input(path, "is a video clip, not an image (stet draft and stet sheet take clips)")
+                throw StetError.file(role, "is a video clip, not an image (stet draft and stet sheet take clips)")
             }
-            throw StetError.input(path, "is not an image in a format Stet can read")
+            throw StetError.file(role, "is not an image in a format Stet can read")
         }
         // vips_foreign_find_load answers with a class name ("VipsForeignLoadJpegFile");
         // the operation's nickname ("jpegload") is what users and messages know.
@@ -69,10 +71,10 @@ public struct Load: Sendable {
     /// keeps one error buffer for the whole process, so what it holds at this point may be
     /// another thread's message, or nothing ("unknown libvips error"); the message names the
     /// file and its format instead, the same on every run.
-    static func decodeFailure(_ path: String, loader: String?, options: LoadOptions) -> StetError {
+    static func decodeFailure(_ role: FileRole, loader: String?, options: LoadOptions) -> StetError {
         let format = loader.map(formatName) ?? "image"
         let hint = options.failOn == .none ? "" : "; \(Hint.lenient) decodes what is there"
-        return StetError.input(path, "corrupt \(format) (the decoder stopped on damaged data)\(hint)")
+        return StetError.file(role, "corrupt \(format) (the decoder stopped on damaged data)\(hint)")
     }
 
     /// Opens the file (header only) and checks the pixel cap before anything decodes.
@@ -102,7 +104,7 @@ public struct Load: Sendable {
 
     /// The loader from the file's bytes, its header, and the pixel cap; no pixel is read.
     func openHeader() throws -> Image {
-        let loader = try Load.loaderName(for: path)
+        let loader = try Load.loaderName(for: path, role: role)
         var op = Operation(loader)
         op.set("filename", .string(path))
         op.set("fail_on", .string(options.failOn.rawValue))
@@ -110,14 +112,14 @@ public struct Load: Sendable {
         let image: Image
         do { image = try op.image() } catch let e as StetError {
             if case .operation(_, let message) = e, message.contains("operation is blocked") {
-                throw StetError.input(path, "needs the \(loader) loader, which Stet blocks as untrusted")
+                throw StetError.file(role, "needs the \(loader) loader, which Stet blocks as untrusted")
             }
             // A header the loader cannot read: the bytes say why, in the same words every run
             // (libvips' error buffer is shared by every thread).
-            if let problem = try FileIntegrity.check(path) { throw StetError.input(path, problem.text) }
-            throw e.naming(path)
+            if let problem = try FileIntegrity.check(path) { throw StetError.file(role, problem.text) }
+            throw e.about(role)
         }
-        try options.checkPixels(width: image.width, height: image.height, path: path)
+        try options.checkPixels(width: image.width, height: image.height, role: role)
         return image
     }
 
@@ -135,24 +137,24 @@ public struct Load: Sendable {
     }
 
     private func failure(_ problem: FileIntegrity.Problem) -> StetError {
-        StetError.input(path, problem.text + (problem.lenientHelps ? "; \(Hint.lenient) decodes what is there" : ""))
+        StetError.file(role, problem.text + (problem.lenientHelps ? "; \(Hint.lenient) decodes what is there" : ""))
     }
 }
 
 extension Image {
     /// Opens `path` (header only), checked against `options`' pixel cap.
-    public static func open(_ path: String, options: LoadOptions = .strict) throws -> Image {
-        try Load(path, options: options).run()
+    public static func open(_ path: String, role: FileRole = .source, options: LoadOptions = .strict) throws -> Image {
+        try Load(path, role: role, options: options).run()
     }
 
     /// Opens and fully decodes `path` now, so that a truncated or corrupt file fails here,
     /// and returns the image as 8-bit sRGB(A) with orientation applied.
-    public static func decode(_ path: String, options: LoadOptions = .strict) throws -> Image {
-        let (header, image, _) = try Load(path, options: options).runDecodingJPEG()
+    public static func decode(_ path: String, role: FileRole = .source, options: LoadOptions = .strict) throws -> Image {
+        let (header, image, _) = try Load(path, role: role, options: options).runDecodingJPEG()
         do {
             return try image.autorotated().normalizedToSRGB8().materialized()
         } catch is StetError {
-            throw Load.decodeFailure(path, loader: header.loader, options: options)
+            throw Load.decodeFailure(role, loader: header.loader, options: options)
         }
     }
 }

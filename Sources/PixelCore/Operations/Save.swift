@@ -25,16 +25,18 @@ public struct Encoding: Sendable, Equatable {
 /// always via a sibling temporary file renamed into place (see `SafeOutput`).
 public struct Save: Sendable {
     public var path: String
+    /// What errors call the file (the job's output unless it is a companion such as a poster).
+    public var role: FileRole
     public var format: OutputFormat?
     public var encoding: Encoding
 
-    public init(_ path: String, format: OutputFormat? = nil, encoding: Encoding = .standard) {
-        self.path = path; self.format = format; self.encoding = encoding
+    public init(_ path: String, role: FileRole = .output, format: OutputFormat? = nil, encoding: Encoding = .standard) {
+        self.path = path; self.role = role; self.format = format; self.encoding = encoding
     }
 
     public func run(_ image: Image) throws {
         try LoadOptions(limitPixels: encoding.limitPixels)
-            .checkPixels(width: image.width, height: image.height, path: path, what: "output")
+            .checkPixels(width: image.width, height: image.height, role: role, what: "output")
         let format = try self.format ?? OutputFormat.forPath(path)
         try format.checkWritable(path)
         try SafeOutput.write(to: path) { tmp in
@@ -54,8 +56,9 @@ public struct Save: Sendable {
 
 extension Image {
     /// Saves atomically; format from the extension unless given.
-    public func save(_ path: String, format: OutputFormat? = nil, encoding: Encoding = .standard) throws {
-        try Save(path, format: format, encoding: encoding).run(self)
+    public func save(_ path: String, role: FileRole = .output, format: OutputFormat? = nil,
+                     encoding: Encoding = .standard) throws {
+        try Save(path, role: role, format: format, encoding: encoding).run(self)
     }
 
     /// Encodes to memory, for tests, payloads and standard output.

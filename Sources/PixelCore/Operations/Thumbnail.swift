@@ -23,10 +23,12 @@ public struct Thumbnail: Sendable {
     public var size: Size?
     public var crop: Crop?
     public var options: LoadOptions
+    /// What errors call the file.
+    public var role: FileRole
 
-    public init(_ path: String, width: Int, height: Int? = nil, size: Size? = nil, crop: Crop? = nil,
-                options: LoadOptions = .strict) {
-        self.path = path; self.width = width; self.height = height; self.size = size; self.crop = crop
+    public init(_ path: String, role: FileRole = .source, width: Int, height: Int? = nil, size: Size? = nil,
+                crop: Crop? = nil, options: LoadOptions = .strict) {
+        self.path = path; self.role = role; self.width = width; self.height = height; self.size = size; self.crop = crop
         self.options = options
     }
 
@@ -34,7 +36,7 @@ public struct Thumbnail: Sendable {
 
     /// The thumbnail together with the source's own size (from its header).
     public func runWithSource() throws -> (image: Image, sourceWidth: Int, sourceHeight: Int) {
-        let load = Load(path, options: options)
+        let load = Load(path, role: role, options: options)
         let header = try load.openHeader()
         let (sw, sh) = header.uprightSize
         var op: Operation
@@ -59,14 +61,14 @@ public struct Thumbnail: Sendable {
             op.set("export_profile", .string("srgb"))
         }
         let lazy: Image
-        do { lazy = try op.image().normalizedToSRGB8() } catch let e as StetError { throw e.naming(path) }
+        do { lazy = try op.image().normalizedToSRGB8() } catch let e as StetError { throw e.about(role) }
         // The pixels are computed here, so that a file that fails to decode fails as the input
         // it is, not later inside whichever step pulls them (a save would name itself and
         // whatever libvips' shared error buffer held). A thumbnail is small.
         do {
             return (try lazy.materialized(), sw, sh)
         } catch is StetError {
-            throw Load.decodeFailure(path, loader: header.loader, options: options)
+            throw Load.decodeFailure(role, loader: header.loader, options: options)
         }
     }
 }

@@ -13,7 +13,7 @@ public enum ColourMatch {
     /// Fits the correction on the ring: pixels inside `box` with mask 0 within `ringWidth` of
     /// a masked pixel.
     static func fit(base: PixelRaster, edited: PixelRaster, box: Rect, mask: Mask, ringWidth: Int,
-                    maskPath: String) throws -> [Channel] {
+                    maskRole: FileRole) throws -> [Channel] {
         let w = box.width, h = box.height
         var inside = [Bool](repeating: false, count: w * h)
         for y in 0..<h { for x in 0..<w { inside[y * w + x] = mask.values[(box.y + y) * mask.width + box.x + x] > 0 } }
@@ -36,7 +36,7 @@ public enum ColourMatch {
             }
         }
         guard n >= 16 else {
-            throw StetError.input(maskPath, "\(Hint.matchColor) needs pixels around the mask inside the patch to compare, but the mask fills the patch; make the region with a larger margin")
+            throw StetError.file(maskRole, "\(Hint.matchColor) needs pixels around the mask inside the patch to compare, but the mask fills the patch; make the region with a larger margin")
         }
         return (0..<colour).map { c in
             let mb = sb[c] / Double(n), me = se[c] / Double(n)

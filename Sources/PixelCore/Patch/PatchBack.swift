@@ -32,32 +32,32 @@ public struct PatchBack: Sendable {
     /// - Parameters:
     ///   - edited: pixels for `box`, `box.width`×`box.height`.
     ///   - mask: canonical, BASE's size.
-    public func run(base: PixelRaster, edited: PixelRaster, box: Rect, mask: Mask,
-                    basePath: String = "BASE", editedPath: String = "EDITED", maskPath: String = "MASK") throws
+    ///   - maskRole: what errors call the mask's file (the caller's, or one a region file named).
+    public func run(base: PixelRaster, edited: PixelRaster, box: Rect, mask: Mask, maskRole: FileRole = .mask) throws
         -> (PixelRaster, Report)
     {
         guard mask.width == base.width, mask.height == base.height else {
-            throw StetError.input(maskPath, "mask is \(mask.width)x\(mask.height) but \(basePath) is \(base.width)x\(base.height); the mask must be the base image's size")
+            throw StetError.file(maskRole, "mask is \(mask.width)x\(mask.height) but \(FileRole.base) is \(base.width)x\(base.height); the mask must be the base image's size")
         }
         guard edited.width == box.width, edited.height == box.height else {
-            throw StetError.input(editedPath, "is \(edited.width)x\(edited.height) but the patch area is \(box.width)x\(box.height)")
+            throw StetError.file(.edited, "is \(edited.width)x\(edited.height) but the patch area is \(box.width)x\(box.height)")
         }
         guard box.x >= 0, box.y >= 0, box.maxX <= base.width, box.maxY <= base.height else {
-            throw StetError.input(editedPath, "patch box \(box.x),\(box.y),\(box.width)x\(box.height) does not fit inside \(basePath) (\(base.width)x\(base.height))")
+            throw StetError.file(.edited, "patch box \(box.x),\(box.y),\(box.width)x\(box.height) does not fit inside \(FileRole.base) (\(base.width)x\(base.height))")
         }
         let soft = mask.feathered(by: feather)
         guard let reach = soft.boundingBox() else {
-            throw StetError.input(maskPath, "mask is empty (every pixel is 0); nothing to patch")
+            throw StetError.file(maskRole, "mask is empty (every pixel is 0); nothing to patch")
         }
         guard reach.x >= box.x, reach.y >= box.y, reach.maxX <= box.maxX, reach.maxY <= box.maxY else {
-            throw StetError.input(maskPath, "the \(feather > 0 ? "feathered " : "")mask reaches \(reach.x),\(reach.y),\(reach.width)x\(reach.height), outside the patch box \(box.x),\(box.y),\(box.width)x\(box.height); use a smaller \(Hint.feather), or make the region with a larger margin")
+            throw StetError.file(maskRole, "the \(feather > 0 ? "feathered " : "")mask reaches \(reach.x),\(reach.y),\(reach.width)x\(reach.height), outside the patch box \(box.x),\(box.y),\(box.width)x\(box.height); use a smaller \(Hint.feather), or make the region with a larger margin")
         }
 
         var patch = edited.withBands(base.bands)
         var correction: [ColourMatch.Channel]? = nil
         if matchColour {
             let fit = try ColourMatch.fit(base: base, edited: patch, box: box, mask: soft, ringWidth: ringWidth,
-                                          maskPath: maskPath)
+                                          maskRole: maskRole)
             ColourMatch.apply(fit, to: &patch, colourBands: base.colourBands)
             correction = fit
         }
@@ -76,12 +76,12 @@ public struct PatchBack: Sendable {
                 }
             }
         }
-        let (changed, masked) = try PatchBack.verify(base: base, result: out, mask: soft, basePath: basePath)
+        let (changed, masked) = try PatchBack.verify(base: base, result: out, mask: soft)
         return (out, Report(changedPixels: changed, maskedPixels: masked, box: box, colourCorrection: correction))
     }
 
     /// Every pixel with mask 0 must equal BASE exactly. Returns (changed, masked) pixel counts.
-    static func verify(base: PixelRaster, result: PixelRaster, mask: Mask, basePath: String) throws -> (Int, Int) {
+    static func verify(base: PixelRaster, result: PixelRaster, mask: Mask) throws -> (Int, Int) {
         let b = base.bands
         var changed = 0, broken = 0, masked = 0
         base.bytes.withUnsafeBufferPointer { o in
@@ -95,7 +95,7 @@ public struct PatchBack: Sendable {
             }
         }
         guard broken == 0 else {
-            throw StetError.operation("patch", "\(broken) pixels outside the mask of \(basePath) would change; no output written")
+            throw StetError.operation("patch", "\(broken) pixels outside the mask of \(FileRole.base) would change; no output written")
         }
         return (changed, masked)
     }

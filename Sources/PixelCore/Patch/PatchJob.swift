@@ -45,33 +45,34 @@ public struct PatchJob: Sendable {
 
     public func run(_ files: Files) throws -> (Result, Usage) {
         let load = options.load
-        let baseRaster = try PixelRaster(Image.decode(files.base, options: load))
-        var editedRaster = try PixelRaster(Image.decode(files.edited, options: load))
+        // Errors name the files by role (base, edited, region, mask); the caller adds the paths.
+        let baseRaster = try PixelRaster(Image.decode(files.base, role: .base, options: load))
+        var editedRaster = try PixelRaster(Image.decode(files.edited, role: .edited, options: load))
         let w = baseRaster.width, h = baseRaster.height
         var box = Rect(x: 0, y: 0, width: w, height: h)
         let frameMask: Mask
-        var maskPath = files.mask ?? ""
+        let maskPath = files.mask ?? ""
+        var maskRole = FileRole.mask
         var maskFiles: [String] = files.mask.map { [$0] } ?? []
         if let region = files.region {
             let file = try RegionFile.load(region)
-            try file.check(baseWidth: w, baseHeight: h, regionPath: region, basePath: files.base)
+            try file.check(baseWidth: w, baseHeight: h)
             box = file.box
-            editedRaster = try file.fitEdited(editedRaster, editedPath: files.edited)
+            editedRaster = try file.fitEdited(editedRaster)
             if let mask = files.mask {
                 frameMask = try Mask.load(mask, options: load)
             } else {
                 let (m, path) = try file.frameMask(regionPath: region, baseWidth: w, baseHeight: h, options: load)
-                frameMask = m; maskPath = path; maskFiles = [path]
+                frameMask = m; maskRole = .referenced(path); maskFiles = [path]
             }
         } else {
             guard editedRaster.width == w, editedRaster.height == h else {
-                throw StetError.input(files.edited, "is \(editedRaster.width)x\(editedRaster.height) but \(files.base) is \(w)x\(h); a whole-frame patch must be the base image's size (for a region crop pass \(Hint.region) region.json)")
+                throw StetError.file(.edited, "is \(editedRaster.width)x\(editedRaster.height) but \(FileRole.base) is \(w)x\(h); a whole-frame patch must be the base image's size (for a region crop pass \(Hint.region) region.json)")
             }
             frameMask = try Mask.load(maskPath, options: load)
         }
         let (result, report) = try PatchBack(feather: options.feather, matchColour: options.matchColour)
-            .run(base: baseRaster, edited: editedRaster, box: box, mask: frameMask,
-                 basePath: files.base, editedPath: files.edited, maskPath: maskPath)
+            .run(base: baseRaster, edited: editedRaster, box: box, mask: frameMask, maskRole: maskRole)
         try result.image().save(files.output, format: options.format, encoding: options.encoding)
 
         let made = Result(input: files.base, edited: files.edited, output: files.output, width: w, height: h,

@@ -80,11 +80,16 @@ public struct ReframeJob: Sendable {
         let files = [planFile] + names.map { (folder as NSString).appendingPathComponent($0) }
         for t in decision.targets {
             try options.load.checkPixels(width: t.width, height: t.height,
-                                         path: (folder as NSString).appendingPathComponent(t.files.image), what: "output")
+                                         role: .referenced((folder as NSString).appendingPathComponent(t.files.image)),
+                                         what: "output")
         }
         return Planned(input: input, folder: folder, plan: decision, planFile: planFile, files: files,
                        pyramid: pyramid, map: map)
     }
+
+    /// What errors call the plan file written beside the targets (the caller has its path from
+    /// `Planned.planFile`).
+    public static let planRole = FileRole.companion("plan")
 
     /// Writes every target of `planned`, its plan file and the saliency map if asked for.
     public func render(_ planned: Planned) throws -> (Result, Usage) {
@@ -96,7 +101,7 @@ public struct ReframeJob: Sendable {
             let json = planned.planJSON
             try batch.add(planned.planFile) { tmp in
                 guard FileManager.default.createFile(atPath: tmp, contents: json) else {
-                    throw StetError.output(planned.planFile, "cannot be written")
+                    throw StetError.file(ReframeJob.planRole, "cannot be written")
                 }
             }
             if let saliencyMap = options.saliencyMap {
@@ -135,14 +140,14 @@ public struct ReframeJob: Sendable {
         let padFill = options.reframe.fill
         func path(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
         var jobs: [(tmp: String, make: @Sendable () throws -> Image)] = []
-        var links: [(from: String, to: String)] = []
+        var links: [(from: String, to: String, final: String)] = []
         var byGeometry: [String: String] = [:]
         for t in decision.targets {
             let ext = (t.files.image as NSString).pathExtension
             let key = t.crop.map { "crop \($0) \(t.width)x\(t.height) \(ext)" } ?? t.pad.map { "pad \($0) \(ext)" }
             let tmp = try batch.reserve(path(t.files.image))
             if let key, let first = byGeometry[key] {
-                links.append((first, tmp))
+                links.append((first, tmp, path(t.files.image)))
             } else if let box = t.crop {
                 byGeometry[key!] = tmp
                 let (w, h) = (t.width, t.height)
@@ -163,7 +168,7 @@ public struct ReframeJob: Sendable {
                     let data = try stetJSONEncoder().encode(payload)
                     try batch.add(path(name)) { tmp in
                         guard FileManager.default.createFile(atPath: tmp, contents: data) else {
-                            throw StetError.output(name, "cannot be written")
+                            throw StetError.file(.referenced(path(name)), "cannot be written")
                         }
                     }
                 }
@@ -174,9 +179,9 @@ public struct ReframeJob: Sendable {
             try todo[i].make().save(todo[i].tmp, encoding: encoding)
         }
         // The same render under each name: a hard link where the file system allows, else a copy.
-        for (from, to) in links where link(from, to) != 0 {
+        for (from, to, final) in links where link(from, to) != 0 {
             do { try FileManager.default.copyItem(atPath: from, toPath: to) } catch {
-                throw StetError.output(to, "cannot be written: \(error.localizedDescription)")
+                throw StetError.file(.referenced(final), "cannot be written: \(error.localizedDescription)")
             }
         }
         return byGeometry.count

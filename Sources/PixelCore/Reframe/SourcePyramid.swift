@@ -20,7 +20,7 @@ public final class SourcePyramid: @unchecked Sendable {
         let (header, image, decoded) = try Load(path, options: options, sequential: true).runDecodingJPEG()
         guard header.orientation == 1 || decoded else { return try Image.decode(path, options: options) }
         do { return try image.autorotated().normalizedToSRGB8().materialized() } catch is StetError {
-            throw Load.decodeFailure(path, loader: header.loader, options: options)
+            throw Load.decodeFailure(.source, loader: header.loader, options: options)
         }
     }
 

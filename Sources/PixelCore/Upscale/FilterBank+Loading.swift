@@ -10,12 +10,13 @@ extension FilterBank {
     static let version: UInt32 = 1
 
     /// Parses and checks a weights file; every problem is one line naming the file.
-    public static func load(path: String) throws -> FilterBank {
-        try parse(try UpscaleResource.read(path, kind: "upscale weights", magic: magic, minimumLength: 36), path: path)
+    /// `role`: what errors call the file (a file the caller named, or a bundled one).
+    public static func load(path: String, role: FileRole = .resource) throws -> FilterBank {
+        try parse(try UpscaleResource.read(path, role: role, kind: "upscale weights", magic: magic, minimumLength: 36), role: role)
     }
 
-    static func parse(_ bytes: [UInt8], path: String) throws -> FilterBank {
-        func corrupt(_ why: String) -> StetError { .input(path, "upscale weights file is corrupt (\(why))") }
+    static func parse(_ bytes: [UInt8], role: FileRole) throws -> FilterBank {
+        func corrupt(_ why: String) -> StetError { .file(role, "upscale weights file is corrupt (\(why))") }
         func u32(_ at: Int) -> UInt32 {
             UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24
         }
@@ -48,9 +49,10 @@ extension FilterBank {
     /// The bundled bank for `scale` (2, 3 or 4), or the file at `path` when given.
     public static func load(scale: Int, path: String? = nil) throws -> FilterBank {
         let file = path ?? bundledPath(scale: scale)
-        let bank = try load(path: file)
+        let role = path == nil ? FileRole.bundled(resourceName(scale: scale)) : .resource
+        let bank = try load(path: file, role: role)
         guard bank.scale == scale else {
-            throw StetError.input(file, "upscale weights are for x\(bank.scale), not x\(scale)")
+            throw StetError.file(role, "upscale weights are for x\(bank.scale), not x\(scale)")
         }
         return bank
     }

@@ -10,9 +10,10 @@ extension Refiner {
     static let version: UInt32 = 1
 
     /// Parses and checks a refiner file; every problem is one line naming the file.
-    public static func load(path: String) throws -> Refiner {
-        let bytes = try UpscaleResource.read(path, kind: "upscale refiner", magic: magic, minimumLength: 32)
-        func corrupt(_ why: String) -> StetError { .input(path, "upscale refiner file is corrupt (\(why))") }
+    /// `role`: what errors call the file (a file the caller named, or a bundled one).
+    public static func load(path: String, role: FileRole = .resource) throws -> Refiner {
+        let bytes = try UpscaleResource.read(path, role: role, kind: "upscale refiner", magic: magic, minimumLength: 32)
+        func corrupt(_ why: String) -> StetError { .file(role, "upscale refiner file is corrupt (\(why))") }
         func u32(_ at: Int) throws -> Int {
             guard at + 4 <= bytes.count - 4 else { throw corrupt("truncated") }
             return Int(UpscaleResource.u32(bytes, at))
@@ -60,8 +61,9 @@ extension Refiner {
     /// The bundled refiner for `scale`, or nil when none is bundled for it.
     public static func bundled(scale: Int) throws -> Refiner? {
         guard let path = bundledPath(scale: scale) else { return nil }
-        let refiner = try load(path: path)
-        guard refiner.scale == scale else { throw StetError.input(path, "upscale refiner is for x\(refiner.scale), not x\(scale)") }
+        let role = FileRole.bundled(resourceName(scale: scale))
+        let refiner = try load(path: path, role: role)
+        guard refiner.scale == scale else { throw StetError.file(role, "upscale refiner is for x\(refiner.scale), not x\(scale)") }
         return refiner
     }
 }

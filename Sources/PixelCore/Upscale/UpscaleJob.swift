@@ -55,19 +55,19 @@ public struct UpscaleJob: Sendable {
         if !decodesJPEG { try load.checkIntegrity() }
         let (w, h) = header.uprightSize
         if let width = options.width, width <= w {
-            throw StetError.input(input, "is \(w)x\(h), so a width of \(width) would not enlarge it; upscale only enlarges (stet draft makes smaller copies)")
+            throw StetError.file(.source, "is \(w)x\(h), so a width of \(width) would not enlarge it; upscale only enlarges (stet draft makes smaller copies)")
         }
         if let height = options.height, height <= h {
-            throw StetError.input(input, "is \(w)x\(h), so a height of \(height) would not enlarge it; upscale only enlarges (stet draft makes smaller copies)")
+            throw StetError.file(.source, "is \(w)x\(h), so a height of \(height) would not enlarge it; upscale only enlarges (stet draft makes smaller copies)")
         }
         let size = Upscale.targetSize(inWidth: w, inHeight: h, scale: options.scale, width: options.width,
                                       height: options.height)
-        try options.load.checkPixels(width: size.width, height: size.height, path: output, what: "output")
+        try options.load.checkPixels(width: size.width, height: size.height, role: .output, what: "output")
         let upscale = Upscale(width: size.width, height: size.height, method: options.method,
                               weightsPath: options.weightsPath, useRefiner: options.useRefiner, flips: options.flips,
                               backProjection: options.backProjection)
         let plan: Upscale.Plan
-        do { plan = try upscale.plan(for: header) } catch let e as StetError { throw e.naming(input) }
+        do { plan = try upscale.plan(for: header) } catch let e as StetError { throw e.about(.source) }
         let result = Result(input: input, output: output, inputWidth: w, inputHeight: h, width: size.width,
                             height: size.height, plan: UpscaleJob.planText(plan, upscale))
         return Prepared(result: result, plan: plan, upscale: upscale, header: header, decodesJPEG: decodesJPEG)
@@ -81,7 +81,7 @@ public struct UpscaleJob: Sendable {
         var image: Image
         let source = prepared.decodesJPEG
             ? try Load(r.input, options: options.load).decodeJPEG(header: prepared.header, shrink: 1) : prepared.header
-        do { image = try upscale.run(source) } catch let e as StetError { throw e.naming(r.input) }
+        do { image = try upscale.run(source) } catch let e as StetError { throw e.about(.source) }
         if options.sharpen > 0 { image = try image.sharpened(sigma: 1, m2: options.sharpen) }
         try image.save(r.output, format: options.format, encoding: options.encoding)
         // A PNG source's generation record (A1111, ComfyUI, XMP text chunks) goes on to a PNG output.

@@ -28,20 +28,20 @@ enum UpscaleResource {
     /// A data file's bytes after the usual checks: it exists, is readable, ends with the
     /// CRC-32 of everything before it, starts with `magic` and is at least `minimumLength` bytes long. Every problem is one line that
     /// names the file and says what kind of file it should be.
-    static func read(_ path: String, kind: String, magic: [UInt8], minimumLength: Int) throws -> [UInt8] {
+    static func read(_ path: String, role: FileRole, kind: String, magic: [UInt8], minimumLength: Int) throws -> [UInt8] {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue else {
-            throw StetError.input(path, "\(kind) file not found")
+            throw StetError.file(role, "\(kind) file not found")
         }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw StetError.input(path, "\(kind) file is not readable")
+            throw StetError.file(role, "\(kind) file is not readable")
         }
         let bytes = [UInt8](data)
         guard bytes.count >= minimumLength, Array(bytes[0..<magic.count]) == magic else {
-            throw StetError.input(path, "\(kind) file is corrupt (not a Stet weights file)")
+            throw StetError.file(role, "\(kind) file is corrupt (not a Stet weights file)")
         }
         guard CRC32.checksum(bytes[0..<(bytes.count - 4)]) == u32(bytes, bytes.count - 4) else {
-            throw StetError.input(path, "\(kind) file is corrupt (checksum mismatch)")
+            throw StetError.file(role, "\(kind) file is corrupt (checksum mismatch)")
         }
         return bytes
     }

@@ -31,6 +31,9 @@ public struct ClipDraftJob: Sendable {
         return (even(Double(width) * scale), even(Double(height) * scale))
     }
 
+    /// What errors call the poster still written beside the proxy.
+    public static let posterRole = FileRole.companion("poster")
+
     /// Where the poster of `proxy` goes: beside it, `NAME-poster.jpg`.
     public static func posterPath(for proxy: String, format: OutputFormat = .jpeg) -> String {
         (proxy as NSString).deletingPathExtension + "-poster." + format.fileExtension
@@ -66,11 +69,11 @@ public struct ClipDraftJob: Sendable {
             if frames == 1 { throw ClipSniffer.oneFrame(input) }
             try encoder!.finish()
             encoder = nil
-            try posterImage!.save(posterTmp, format: o.posterFormat, encoding: o.encoding)
-            guard rename(proxyTmp, output) == 0 else { throw StetError.output(output, "cannot be renamed into place") }
+            try posterImage!.save(posterTmp, role: ClipDraftJob.posterRole, format: o.posterFormat, encoding: o.encoding)
+            guard rename(proxyTmp, output) == 0 else { throw StetError.file(.output, "cannot be renamed into place") }
             guard rename(posterTmp, poster) == 0 else {
                 unlink(output)
-                throw StetError.output(poster, "cannot be renamed into place")
+                throw StetError.file(ClipDraftJob.posterRole, "cannot be renamed into place")
             }
         } catch {
             encoder = nil

@@ -79,7 +79,7 @@ public struct ClipSheetJob: Sendable {
         let info = source.info
         let fps = info.fps > 0 ? info.fps : 25
         if case .every(let step) = o.selection, info.duration > 0, info.duration / step + 1 > Double(o.maxCells) {
-            throw StetError.input(input, "an interval of \(step) s gives \(Int(info.duration / step) + 1) cells for \(String(format: "%.1f", info.duration)) s (at most \(o.maxCells))")
+            throw StetError.file(.source, "an interval of \(step) s gives \(Int(info.duration / step) + 1) cells for \(String(format: "%.1f", info.duration)) s (at most \(o.maxCells))")
         }
         let cellHeight = max(8, Int((Double(o.cellWidth) * Double(info.height) / Double(info.width)).rounded()))
         let cellScaler = FrameScaler(width: o.cellWidth, height: cellHeight)

@@ -71,7 +71,7 @@ public enum ClipSniffer {
     }
 
     static func oneFrame(_ path: String) -> StetError {
-        .input(path, "clip has only one frame: a still, not a clip (give it to Stet as an image)")
+        .file(.source, "clip has only one frame: a still, not a clip (give it to Stet as an image)")
     }
 
     /// " 'xxxx'" for a printable fourcc, else "".

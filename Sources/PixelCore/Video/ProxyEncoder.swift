@@ -33,7 +33,7 @@ final class ProxyEncoder {
 
     init(path: String, source: VideoSource, settings: Settings) throws {
         self.path = path
-        func fail(_ what: String) -> StetError { .output(path, what) }
+        func fail(_ what: String) -> StetError { .file(.output, what) }
         var oc: UnsafeMutablePointer<AVFormatContext>? = nil
         guard avformat_alloc_output_context2(&oc, nil, "mp4", path) >= 0, let oc else {
             throw fail("the MP4 muxer is missing from this FFmpeg build")
@@ -143,20 +143,20 @@ final class ProxyEncoder {
         packet.pointee.stream_index = audioOut.pointee.index
         packet.pointee.pos = -1
         let w = av_interleaved_write_frame(output, packet)
-        guard w >= 0 else { throw StetError.output(path, "cannot be written: \(avMessage(w))") }
+        guard w >= 0 else { throw StetError.file(.output, "cannot be written: \(avMessage(w))") }
     }
 
     private func send(_ frame: UnsafeMutablePointer<AVFrame>?) throws {
         let s = avcodec_send_frame(encoder, frame)
-        guard s >= 0 else { throw StetError.output(path, "\(encoderName) refused a frame: \(avMessage(s))") }
+        guard s >= 0 else { throw StetError.file(.output, "\(encoderName) refused a frame: \(avMessage(s))") }
         while true {
             let r = avcodec_receive_packet(encoder, packet)
             if r == stet_averror_eagain() || r == stet_averror_eof() { return }
-            guard r >= 0 else { throw StetError.output(path, "\(encoderName) failed: \(avMessage(r))") }
+            guard r >= 0 else { throw StetError.file(.output, "\(encoderName) failed: \(avMessage(r))") }
             av_packet_rescale_ts(packet, encoder!.pointee.time_base, videoOut.pointee.time_base)
             packet!.pointee.stream_index = videoOut.pointee.index
             let w = av_interleaved_write_frame(output, packet)
-            guard w >= 0 else { throw StetError.output(path, "cannot be written: \(avMessage(w))") }
+            guard w >= 0 else { throw StetError.file(.output, "cannot be written: \(avMessage(w))") }
         }
     }
 
@@ -164,7 +164,7 @@ final class ProxyEncoder {
     func finish() throws {
         try send(nil)
         let t = av_write_trailer(output)
-        guard t >= 0 else { throw StetError.output(path, "cannot be finished: \(avMessage(t))") }
+        guard t >= 0 else { throw StetError.file(.output, "cannot be finished: \(avMessage(t))") }
         avio_closep(&output!.pointee.pb)
     }
 }

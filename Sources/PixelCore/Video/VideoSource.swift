@@ -46,7 +46,7 @@ public final class VideoSource {
     public init(_ path: String, limits: LoadOptions = .strict) throws {
         _ = quietFFmpeg
         self.path = path
-        func fail(_ problem: String) -> StetError { .input(path, problem) }
+        func fail(_ problem: String) -> StetError { .file(.source, problem) }
         guard FileManager.default.isReadableFile(atPath: path) else {
             throw fail(FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")
         }
@@ -67,7 +67,7 @@ public final class VideoSource {
             if w > VideoSource.maxSide || h > VideoSource.maxSide {
                 throw fail("header claims \(w)x\(h) frames, beyond the \(VideoSource.maxSide)x\(VideoSource.maxSide) any decoder here accepts (damaged or hostile clip)")
             }
-            try limits.checkPixels(width: w, height: h, path: path, what: "clip frame")
+            try limits.checkPixels(width: w, height: h, what: "clip frame")
         }
         for i in 0..<Int(ctx.pointee.nb_streams) {
             if let st = ctx.pointee.streams[i], st.pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_VIDEO {
@@ -175,7 +175,7 @@ public final class VideoSource {
         var packet = av_packet_alloc()
         var frame = av_frame_alloc()
         defer { av_packet_free(&packet); av_frame_free(&frame) }
-        guard let packet, let frame else { throw StetError.input(path, "out of memory") }
+        guard let packet, let frame else { throw StetError.file(.source, "out of memory") }
         var count = 0
         var firstPTS: Int64? = nil
         let timeBase = av_q2d(videoTimeBase)
@@ -189,7 +189,7 @@ public final class VideoSource {
                 if r < 0 {
                     decodeErrors += 1
                     if decodeErrors > 16 || count == 0 && decodeErrors > 4 {
-                        throw StetError.input(path, "damaged clip: frame \(count) cannot be decoded (\(avMessage(r)))")
+                        throw StetError.file(.source, "damaged clip: frame \(count) cannot be decoded (\(avMessage(r)))")
                     }
                     continue
                 }
@@ -209,7 +209,7 @@ public final class VideoSource {
             let r = av_read_frame(format, packet)
             if r < 0 {
                 if r != stet_averror_eof() && count == 0 {
-                    throw StetError.input(path, "damaged clip: \(avMessage(r))")
+                    throw StetError.file(.source, "damaged clip: \(avMessage(r))")
                 }
                 break
             }
@@ -219,7 +219,7 @@ public final class VideoSource {
                 if s < 0 && s != stet_averror_eagain() {
                     decodeErrors += 1
                     if decodeErrors > 16 {
-                        throw StetError.input(path, "damaged clip: frame \(count) cannot be decoded (\(avMessage(s)))")
+                        throw StetError.file(.source, "damaged clip: frame \(count) cannot be decoded (\(avMessage(s)))")
                     }
                 }
                 if try !drain() { stopped = true; break reading }
@@ -231,7 +231,7 @@ public final class VideoSource {
             avcodec_send_packet(decoder, nil)
             _ = try drain()
         }
-        if count == 0 { throw StetError.input(path, "damaged clip: no frame can be decoded") }
+        if count == 0 { throw StetError.file(.source, "damaged clip: no frame can be decoded") }
         return count
     }
 }

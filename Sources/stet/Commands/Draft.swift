@@ -81,7 +81,7 @@ struct Draft: ParsableCommand {
         let workers = min(batch.jobs ?? ProcessInfo.processInfo.activeProcessorCount, max(inputs.count, 1))
         // A draft batch is one use (a review of these candidates): one ledger entry.
         try BatchRunner(operation: "draft", recorder: recorder, report: report, workers: workers, oneEntry: true)
-            .run(inputs, { i, _ in
+            .run(inputs, files: { FileNames(source: inputs[$0], [.output: targets[$0], ClipDraftJob.posterRole: posters[$0]]) }, { i, _ in
                 if isClip[i] {
                     let (r, usage) = try clipJob.run(input: inputs[i], output: targets[i], poster: posters[i])
                     if let w = r.warning { Console.warning("\(inputs[i]): \(w)") }

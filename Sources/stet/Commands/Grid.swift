@@ -77,6 +77,10 @@ struct Grid: ParsableCommand {
                 Console.status("grid: \(inputs.count) images, \(r.columns)x\(r.rows), \(r.width)x\(r.height) -> \(r.output) (map: \(r.map))")
             }
         } catch {
+            // The core names the grid's files by role: each source by its place in the list.
+            var files = FileNames([.output: output, .companion("map"): mapPath])
+            for (i, path) in inputs.enumerated() { files[.listed(i)] = path }
+            let error = error.namingRoles(files)
             recorder.recordFailure(operation: "grid", error: error, clock: clock)
             throw error
         }

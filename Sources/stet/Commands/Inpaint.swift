@@ -60,7 +60,7 @@ struct InpaintCommand: ParsableCommand {
         options.format = targets.format
         let job = InpaintJob(options)
         try BatchRunner(operation: "inpaint", recorder: recorder, report: report, workers: batch.jobs ?? 1)
-            .run(inputs) { i, _ in
+            .run(inputs, files: { FileNames(source: inputs[$0], [.mask: masks[$0], .output: targets.writePaths[$0]]) }) { i, _ in
                 let (result, usage) = try job.run(input: inputs[i], mask: masks[i], output: targets.writePaths[i])
                 try targets.emitIfStandardOutput(i)
                 let r = targets.shown(result, i)

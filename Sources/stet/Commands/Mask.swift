@@ -125,7 +125,12 @@ struct MaskCommand: ParsableCommand {
         let job = MaskJob(options)
         try BatchRunner(operation: "mask", recorder: recorder, report: report,
                         workers: batch.jobs ?? ProcessInfo.processInfo.activeProcessorCount)
-            .run(inputs) { i, _ in
+            .run(inputs, files: { i in
+                var names = FileNames(source: inputs[i], [.output: targets.paths[i],
+                                                          MaskJob.regionImageRole: MaskJob.Files(image: inputs[i], mask: targets.paths[i]).regionImage])
+                names[.strokes] = strokes
+                return names
+            }) { i, _ in
                 let (r, usage) = try job.run(MaskJob.Files(image: inputs[i], mask: targets.paths[i]), digest: recorder.digest)
                 var text: String
                 if let b = r.box, let image = r.regionImage, let file = r.regionFile {

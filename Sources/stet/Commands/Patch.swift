@@ -75,7 +75,11 @@ struct PatchCommand: ParsableCommand {
         options.encoding = output.encoding(input); options.format = targets.format
         let job = PatchJob(options)
         try BatchRunner(operation: "patch", recorder: recorder, report: report, workers: batch.jobs ?? 1)
-            .run(inputs) { i, _ in
+            .run(inputs, files: { i in
+                var names = FileNames(source: inputs[i], [.base: inputs[i], .edited: edits[i], .output: targets.writePaths[i]])
+                names[.region] = regions?[i]; names[.mask] = masks?[i]
+                return names
+            }) { i, _ in
                 let files = PatchJob.Files(base: inputs[i], edited: edits[i], region: regions?[i], mask: masks?[i],
                                            output: targets.writePaths[i])
                 let (result, usage) = try job.run(files)

@@ -129,7 +129,10 @@ struct Reframe: ParsableCommand {
                                               distinctRenders: 0, plan: planned.plan)
                     return (r, Usage(operation: "reframe"), String(decoding: planned.planJSON, as: UTF8.self))
                 }
-                let (r, usage) = try job.render(planned)
+                let r: ReframeJob.Result, usage: Usage
+                do { (r, usage) = try job.render(planned) } catch {
+                    throw error.namingRoles(FileNames(source: inputs[i], [ReframeJob.planRole: planned.planFile]))
+                }
                 return (r, usage, text(r, seconds: Date().timeIntervalSince(clockStart)))
             }
     }

@@ -81,7 +81,7 @@ struct Sheet: ParsableCommand {
         let job = ClipSheetJob(options)
         try BatchRunner(operation: "sheet", recorder: recorder, report: report,
                         workers: min(batch.jobs ?? 1, max(inputs.count, 1)))
-            .run(inputs) { i, _ in
+            .run(inputs, files: { FileNames(source: inputs[$0], [.output: targets.paths[$0], .companion("map"): maps[$0]]) }) { i, _ in
                 let (r, usage) = try job.run(input: inputs[i], output: targets.paths[i], map: maps[i],
                                              version: StetVersion.current)
                 if let w = r.warning { Console.warning("\(inputs[i]): \(w)") }

@@ -81,7 +81,11 @@ struct Split: ParsableCommand {
         }
         try BatchRunner(operation: "split", recorder: recorder, report: report,
                         workers: batch.jobs ?? ProcessInfo.processInfo.activeProcessorCount)
-            .run(inputs) { i, _ in
+            .run(inputs, files: { i in
+                var names = FileNames(source: inputs[i])
+                names[.gridMap] = map
+                return names
+            }) { i, _ in
                 let (r, usage) = try job.run(grid: inputs[i], folder: folders[i])
                 let text = r.cells.map { "\($0.index)\t\($0.rect.x),\($0.rect.y)\t\($0.rect.width)x\($0.rect.height)\t\($0.output)" }
                     .joined(separator: "\n")

@@ -106,7 +106,11 @@ struct UpscaleCommand: ParsableCommand {
         // Check every input's header and target size before any pixel work.
         let prepared = inputs.indices.map { i in Result { try job.prepare(input: inputs[i], output: targets.writePaths[i]) } }
         try BatchRunner(operation: "upscale", recorder: recorder, report: report, workers: batch.jobs ?? 1)
-            .run(inputs) { i, progress in
+            .run(inputs, files: { i in
+                var names = FileNames(source: inputs[i], [.output: targets.writePaths[i]])
+                names[.resource] = weights
+                return names
+            }) { i, progress in
                 let (result, usage) = try job.run(try prepared[i].get(), progress: progress.report)
                 try targets.emitIfStandardOutput(i)
                 let shown = targets.shown(result, i)

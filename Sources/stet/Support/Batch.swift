@@ -269,8 +269,13 @@ struct BatchRunner {
     }
 
     /// `finally` sees the outcome (a manifest, a summary) before a failed batch throws.
-    func run<R: Encodable>(_ items: [String], _ body: @escaping (Int, Progress) throws -> (R, Usage, String),
+    /// `files` names the files of item `i` by role (its source, and its mask, region or output
+    /// as the command has them): the core's errors name files by role, and the CLI puts in the
+    /// user's paths here, in one place (the source alone by default).
+    func run<R: Encodable>(_ items: [String], files: ((Int) -> FileNames)? = nil,
+                           _ body: @escaping (Int, Progress) throws -> (R, Usage, String),
                            finally: (Outcome<R>) throws -> Void = { _ in }) throws {
+        let names: (Int) -> FileNames = files ?? { FileNames(source: items[$0]) }
         if workers > 1 { Vips.concurrency = 1 }
         let created = OutputCheck.createPendingFolders()
         let batchClock = CommandClock()
@@ -290,6 +295,7 @@ struct BatchRunner {
                 bar.tick(StandardStreams.userName((items[i] as NSString).lastPathComponent))
                 return (result, text)
             } catch {
+                let error = error.namingRoles(names(i))
                 if records && !oneEntry { recorder.recordFailure(operation: operation, error: error, clock: clock) }
                 bar.tick(StandardStreams.userName((items[i] as NSString).lastPathComponent))
                 throw error

@@ -27,14 +27,14 @@ struct FuzzTarget: Sendable {
             }
         },
         FuzzTarget(name: "region-json") { data in
-            guard let file = try? RegionFile.decode(data, path: "hand.region.json") else { return }
-            _ = try? file.check(baseWidth: 960, baseHeight: 720, regionPath: "hand.region.json", basePath: "base.png")
+            guard let file = try? RegionFile.decode(data) else { return }
+            _ = try? file.check(baseWidth: 960, baseHeight: 720)
             _ = try? file.encoded()
         },
         FuzzTarget(name: "grid-map") { data in
-            guard let map = try? GridMap.decode(data, path: "pick.json") else { return }
-            _ = try? map.imageRects(sheetWidth: 1048, sheetHeight: 528, path: "pick.json", sheet: "pick.jpg")
-            _ = try? map.imageRects(sheetWidth: map.width, sheetHeight: map.height, path: "pick.json", sheet: "pick.jpg")
+            guard let map = try? GridMap.decode(data) else { return }
+            _ = try? map.imageRects(sheetWidth: 1048, sheetHeight: 528)
+            _ = try? map.imageRects(sheetWidth: map.width, sheetHeight: map.height)
         },
         FuzzTarget(name: "mask-shapes") { data in
             // The first byte picks --rect, --ellipse or --polygon; the rest is the option's text.
@@ -49,7 +49,7 @@ struct FuzzTarget: Sendable {
             if let shape { _ = Mask.render([shape], width: 32, height: 24) }
         },
         FuzzTarget(name: "strokes-json") { data in
-            guard let shapes = try? MaskShape.strokes(json: data, path: "brush.json") else { return }
+            guard let shapes = try? MaskShape.strokes(json: data) else { return }
             _ = Mask.render(shapes, width: 32, height: 24)
         },
         FuzzTarget(name: "ledger-jsonl") { data in
