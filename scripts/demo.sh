@@ -33,6 +33,11 @@ mkdir -p $OUT/shots && cp $F/candidate-*.jpg $OUT/shots/
 run upscale $OUT/shots --scale 2 --out $OUT/up -o %s_2x.jpg --json
 run reframe $OUT/shots --for shorts,reels,instagram-square --out $OUT/social -q
 run info $OUT/up --json
+# Provenance: a generated PNG's prompt, seed and workflow go on through every edit (JPEG: XMP), and
+# each output's edit record leads to its ledger entry; info shows the chain.
+run upscale $F/generated-a1111.png --scale 2 -o $OUT/generated@2x.jpg
+run reframe $OUT/generated@2x.jpg --for instagram-square --out $OUT/generated -q
+run info $OUT/generated@2x.jpg $OUT/generated/generated@2x-instagram-square.jpg
 # Reframe keeps the people: faces found, kept whole with headroom; the map shows the boxes.
 # Real photographs of people are not bundled: the demo reads them from the team's datasets when present.
 D=${STET_DATASETS:-../shared/datasets}

@@ -74,7 +74,9 @@ public final class Recorder: @unchecked Sendable {
             var parameters = usage.parameters
             if let seconds = usage.seconds { parameters["seconds"] = formatQuantity(seconds) }
             let spent = settings.spent.map { [card.spent($0, operation: usage.operation)] } ?? []
+            // The job's id when it chose one: its outputs' `stet` records name this entry.
             let entry = LedgerEntry(
+                uuid: usage.id ?? UUID().uuidString.lowercased(),
                 project: location.project, user: Recorder.user, commandLine: settings.commandLine,
                 operation: usage.operation, parameters: parameters,
                 inputs: try usage.inputs.map(fileRecord), outputs: try usage.outputs.map(fileRecord),

@@ -171,6 +171,7 @@ public struct Board: Sendable {
         var draft = DraftJob.Options()
         draft.size = options.proxySize
         draft.load = options.load
+        draft.provenance.keep = false   // a cache proxy, not an edit of the user's
         let header: (Int, Int)
         if FileManager.default.fileExists(atPath: proxy) {
             let info: Image

@@ -128,6 +128,7 @@ final class DecisionDesk: @unchecked Sendable {
         o.size = max(c.width, c.height)
         o.load = board.options.load
         o.encoding.quality = 92
+        o.provenance.keep = false   // a cache copy for the browser, not an edit of the user's
         do { try SafeOutput.write(to: path) { tmp in _ = try DraftJob(o).run(input: c.resolved, output: tmp) } } catch let e as StetError {
             throw e.naming(c.path)
         }

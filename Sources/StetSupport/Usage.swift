@@ -26,6 +26,11 @@ public struct Usage: Sendable, Equatable {
     /// each avoided generation of such a model is priced for these seconds, not for its
     /// `per_generation` length.
     public var seconds: Double?
+    /// The id the ledger records this use under, when the job chose it (an output's `stet`
+    /// record names it, so the output leads back to its entry); nil: the ledger makes one.
+    public var id: String?
+    /// One line each, for the user: what the job noticed about its files (a C2PA manifest).
+    public var warnings: [String] = []
 
     public init(operation: String, parameters: [String: String] = [:], inputs: [File] = [], outputs: [File] = [],
                 units: Int = 1, seconds: Double? = nil) {

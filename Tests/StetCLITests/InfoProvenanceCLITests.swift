@@ -60,9 +60,9 @@ final class InfoProvenanceCLITests: XCTestCase {
         let table = try Stet.run(["info", a1111.path, signed.path])
         XCTAssertEqual(table.status, 0, table.stderr)
         let lines = table.stdout.split(separator: "\n")
-        XCTAssertTrue(lines[0].contains("generation") && lines[0].hasSuffix("c2pa"), table.stdout)
-        XCTAssertTrue(lines[2].contains("a1111 seed 1234567890") && lines[2].hasSuffix("no"), table.stdout)
-        XCTAssertTrue(lines[3].contains("text") && lines[3].hasSuffix("yes"), table.stdout)
+        XCTAssertTrue(lines[0].contains("generation") && lines[0].hasSuffix("c2pa  edits"), table.stdout)
+        XCTAssertTrue(lines[2].contains("a1111 seed 1234567890") && lines[2].hasSuffix("no    -"), table.stdout)
+        XCTAssertTrue(lines[3].contains("text") && lines[3].hasSuffix("yes   -"), table.stdout)
     }
 
     /// PNG -> PNG through upscale: the record read back from the output equals the source's.
@@ -92,8 +92,15 @@ final class InfoProvenanceCLITests: XCTestCase {
         // Only the generation record is carried; other text is still stripped.
         XCTAssertNil(b.generation?.text)
         XCTAssertEqual(b.generation?.automatic1111, a.generation?.automatic1111)
-        // Other formats are not written yet: a JPEG output carries none.
+        // PNG -> JPEG: the same record, in XMP.
         XCTAssertEqual(try Stet.run(["upscale", src.path, "--method", "lanczos", "--scale", "2", "-o", jpg.path, "--no-log"]).status, 0)
+        let c = try JSONDecoder().decode(Gen.self, from: Data(try info(jpg.path).utf8))
+        XCTAssertEqual(c.generation?.automatic1111, a.generation?.automatic1111)
+        XCTAssertEqual(c.generation?.comfyui, b.generation?.comfyui)
+        // --strip-provenance: none.
+        XCTAssertEqual(try Stet.run(["upscale", src.path, "--method", "lanczos", "--scale", "2", "-o", jpg.path, "--no-log",
+                                     "--strip-provenance"]).status, 0)
         XCTAssertFalse(try info(jpg.path).contains("generation"))
+        XCTAssertFalse(try info(jpg.path).contains("edits"))
     }
 }

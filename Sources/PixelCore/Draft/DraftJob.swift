@@ -10,6 +10,8 @@ public struct DraftJob: Sendable {
         public var format: OutputFormat = .jpeg
         public var load: LoadOptions = .strict
         public var encoding: Encoding = .standard
+        /// The generation record and the edit record written into the output (see `ProvenanceCarry`).
+        public var provenance = ProvenanceCarry.Options()
         public init() {}
     }
 
@@ -49,14 +51,17 @@ public struct DraftJob: Sendable {
     public func run(input: String, output: String) throws -> (Result, Usage) {
         let thumb = try Thumbnail(input, width: options.size, height: options.size, size: .down,
                                   options: options.load).runWithSource()
-        try thumb.image.save(output, format: options.format, encoding: options.encoding)
+        let parameters = ["size": "\(options.size)", "format": options.format.fileExtension]
+        let carried = try ProvenanceCarry.save(thumb.image, to: output, format: options.format, encoding: options.encoding,
+                                               source: input, operation: "draft", parameters: parameters,
+                                               options: options.provenance)
         let result = Result(input: input, output: output, sourceWidth: thumb.sourceWidth, sourceHeight: thumb.sourceHeight,
                             width: thumb.image.width, height: thumb.image.height, bytesIn: fileSize(input),
                             bytesOut: fileSize(output))
-        let usage = Usage(operation: "draft",
-                          parameters: ["size": "\(options.size)", "format": options.format.fileExtension],
+        var usage = Usage(operation: "draft", parameters: parameters,
                           inputs: [.init(input, width: thumb.sourceWidth, height: thumb.sourceHeight)],
                           outputs: [.init(output, width: thumb.image.width, height: thumb.image.height)])
+        carried.apply(to: &usage)
         return (result, usage)
     }
 }

@@ -9,6 +9,8 @@ public struct InpaintJob: Sendable {
         public var load: LoadOptions = .strict
         public var encoding: Encoding = .standard
         public var format: OutputFormat?
+        /// The generation record and the edit record written into the output (see `ProvenanceCarry`).
+        public var provenance = ProvenanceCarry.Options()
         public init() {}
     }
 
@@ -35,17 +37,20 @@ public struct InpaintJob: Sendable {
         let source = try PixelRaster(Image.decode(input, options: options.load))
         let holes = try Mask.load(maskPath, options: options.load)
         let (result, report) = try Inpaint(method: options.method).run(source, mask: holes)
-        try result.image().save(output, format: options.format, encoding: options.encoding)
+        let parameters = ["method": options.method.rawValue, "filled": "\(report.filledPixels)",
+                          "regions": "\(report.regions)", "texture-regions": "\(report.textureRegions)"]
+        let carried = try ProvenanceCarry.save(result.image(), to: output, format: options.format, encoding: options.encoding,
+                                               source: input, operation: "inpaint", parameters: parameters,
+                                               options: options.provenance)
         let made = Result(input: input, mask: maskPath, output: output, width: result.width, height: result.height,
                           filledPixels: report.filledPixels, changedPixels: report.changedPixels, changedOutsideMask: 0,
                           regions: report.regions, fastRegions: report.fastRegions, textureRegions: report.textureRegions,
                           processedPixels: report.processedPixels, fillMilliseconds: report.seconds * 1000)
-        let usage = Usage(operation: "inpaint",
-                          parameters: ["method": options.method.rawValue, "filled": "\(report.filledPixels)",
-                                       "regions": "\(report.regions)", "texture-regions": "\(report.textureRegions)"],
+        var usage = Usage(operation: "inpaint", parameters: parameters,
                           inputs: [.init(input, width: source.width, height: source.height),
                                    .init(maskPath, width: holes.width, height: holes.height)],
                           outputs: [.init(output, width: result.width, height: result.height)])
+        carried.apply(to: &usage)
         return (made, usage)
     }
 }

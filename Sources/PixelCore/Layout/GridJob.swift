@@ -14,6 +14,8 @@ public struct GridJob: Sendable {
         public var load: LoadOptions = .strict
         public var encoding: Encoding = .standard
         public var format: OutputFormat?
+        /// Whether the map keeps each cell's generation record (`keep`; the rest is unused here).
+        public var provenance = ProvenanceCarry.Options()
         public init() {}
     }
 
@@ -39,18 +41,21 @@ public struct GridJob: Sendable {
         let sheet = ContactSheet(paths: inputs, layout: layout, labels: o.labels, background: o.background, options: o.load)
         let workers = min(ProcessInfo.processInfo.activeProcessorCount, inputs.count)
         if workers > 1 { Vips.concurrency = 1 }
-        let cells = try ParallelMap.run(inputs.count, workers: workers) { i -> (Image, ContactSheet.Placed, FileRecord) in
+        let keepsRecords = o.provenance.keep
+        let cells = try ParallelMap.run(inputs.count, workers: workers) { i -> (Image, ContactSheet.Placed, FileRecord, GenerationRecord?) in
             let (image, placed) = try sheet.makeCell(i)
             // Hash the source here too, so hashing runs on both cores with the decodes.
             let source = try FileRecord.of(placed.path, width: placed.sourceWidth, height: placed.sourceHeight,
                                            sha256: digest(placed.path))
-            return (try image.materialized(), placed, source)
+            let generation = keepsRecords ? Provenance.read(path: placed.path).generation : nil
+            return (try image.materialized(), placed, source, generation)
         }.enumerated().map { i, r in
             do { return try r.get() } catch let e as StetError { throw e.about(.listed(i)) }
         }
         let joined = try sheet.assemble(cells.map { $0.0 })
-        let records = cells.map { _, placed, source in
-            GridMap.Cell(index: placed.index, label: placed.label, source: source, cell: placed.cell, image: placed.content)
+        let records = cells.map { _, placed, source, generation in
+            GridMap.Cell(index: placed.index, label: placed.label, source: source, cell: placed.cell, image: placed.content,
+                         generation: generation)
         }
         let doc = GridMap(stetVersion: version, width: layout.width, height: layout.height, columns: layout.columns,
                           rows: layout.rows, cell: o.cell, gap: o.gap, background: sheet.background.description,
@@ -58,7 +63,7 @@ public struct GridJob: Sendable {
         let json = try stetJSONEncoder().encode(doc)
         // The sheet and its map appear together: both are written to temporaries first.
         try OutputBatch.imageWithSidecar(output, sidecar: mapPath, json: json) { tmp in
-            try joined.save(tmp, format: o.format ?? OutputFormat.forPath(output), encoding: o.encoding)
+            try joined.save(tmp, format: o.format ?? OutputFormat.forPath(output, role: .output), encoding: o.encoding)
         }
         let usage = Usage(operation: "grid",
                           parameters: ["columns": "\(layout.columns)", "rows": "\(layout.rows)", "cell": "\(o.cell)",

@@ -11,8 +11,13 @@ public struct GridMap: Codable, Sendable, Equatable {
         public var source: FileRecord
         public var cell: Rect
         public var image: Rect
-        public init(index: Int, label: String, source: FileRecord, cell: Rect, image: Rect) {
+        /// The source's generation record (prompt, seed, workflow), so a pick from the sheet
+        /// leads back to how it was made; absent when it has none (or `--strip-provenance`).
+        public var generation: GenerationRecord?
+        public init(index: Int, label: String, source: FileRecord, cell: Rect, image: Rect,
+                    generation: GenerationRecord? = nil) {
             self.index = index; self.label = label; self.source = source; self.cell = cell; self.image = image
+            self.generation = generation
         }
     }
 

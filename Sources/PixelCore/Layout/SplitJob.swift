@@ -24,6 +24,8 @@ public struct SplitJob: Sendable {
         public var format: OutputFormat = .png
         public var load: LoadOptions = .strict
         public var encoding: Encoding = .standard
+        /// The generation record and the edit record written into the outputs (see `ProvenanceCarry`).
+        public var provenance = ProvenanceCarry.Options()
         public init() {}
     }
 
@@ -69,6 +71,11 @@ public struct SplitJob: Sendable {
                 throw StetError.file(.source, e.description)
             }
         }
+        // Every cell carries the sheet's generation record (the model made the sheet).
+        let id = options.provenance.entryID ?? UUID().uuidString.lowercased()
+        let carry = try ProvenanceCarry.prepare(source: grid, operation: "split",
+                                                parameters: ["method": options.method.name, "cells": "\(rects.count)"],
+                                                entry: id, options: options.provenance)
         let batch = try OutputBatch(folder: folder)
         var cells: [Cell] = []
         do {
@@ -77,7 +84,9 @@ public struct SplitJob: Sendable {
                 // Every cell, however many the grid has, is checked against the files read.
                 try SafeOutput.refuseOverwritingInputs(output: path, inputs: inputs.map(\.path))
                 let cell = try image.cropped(x: r.x, y: r.y, width: r.width, height: r.height)
-                try batch.add(path) { tmp in try cell.save(tmp, format: options.format, encoding: options.encoding) }
+                try batch.add(path) { tmp in
+                    try cell.save(tmp, role: .referenced(path), format: options.format, encoding: options.encoding, carry: carry)
+                }
                 cells.append(Cell(index: i + 1, rect: r, output: path))
             }
             try batch.commit()
@@ -85,9 +94,13 @@ public struct SplitJob: Sendable {
             batch.discard()
             throw error
         }
-        let usage = Usage(operation: "split", parameters: ["method": options.method.name, "cells": "\(rects.count)"],
+        var usage = Usage(operation: "split", parameters: ["method": options.method.name, "cells": "\(rects.count)"],
                           inputs: inputs,
                           outputs: cells.map { .init($0.output, width: $0.rect.width, height: $0.rect.height) })
+        usage.id = id
+        for c in cells { try carry?.finish(output: c.output, id: id).apply(to: &usage) }
+        // One line for the sheet, not one per cell.
+        if usage.warnings.count > 1 { usage.warnings = [usage.warnings[0] + " (and each of the \(cells.count) cells beside its own)"] }
         return (Result(input: grid, folder: folder, method: options.method.name, cells: cells), usage)
     }
 

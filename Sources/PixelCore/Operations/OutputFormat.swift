@@ -51,19 +51,21 @@ public enum OutputFormat: String, CaseIterable, Sendable, Codable {
     public var isWritable: Bool { OutputFormat.writable.contains(self) }
 
     /// The format for an output path, or a one-line error naming what is known and writable.
-    public static func forPath(_ path: String) throws -> OutputFormat {
+    /// The error names `path` (a caller checking its user's paths), or `role` when given (a job
+    /// naming its output by role, as the core does).
+    public static func forPath(_ path: String, role: FileRole? = nil) throws -> OutputFormat {
         let ext = (path as NSString).pathExtension.lowercased()
         guard let format = OutputFormat(name: ext.isEmpty ? "-" : ext), !ext.isEmpty else {
-            throw StetError.output(path, "unsupported output format \"\(ext)\"; use one of \(writable.map(\.fileExtension).joined(separator: ", "))")
+            throw StetError.about(path, role, "unsupported output format \"\(ext)\"; use one of \(writable.map(\.fileExtension).joined(separator: ", "))")
         }
-        try format.checkWritable(path)
+        try format.checkWritable(path, role: role)
         return format
     }
 
-    /// Throws unless this build can write the format.
-    public func checkWritable(_ path: String) throws {
+    /// Throws unless this build can write the format (the error names `path`, or `role`).
+    public func checkWritable(_ path: String, role: FileRole? = nil) throws {
         guard isWritable else {
-            throw StetError.output(path, "this libvips build cannot write \(displayName); it can write \(OutputFormat.writable.map(\.fileExtension).joined(separator: ", "))")
+            throw StetError.about(path, role, "this libvips build cannot write \(displayName); it can write \(OutputFormat.writable.map(\.fileExtension).joined(separator: ", "))")
         }
     }
 
@@ -120,5 +122,12 @@ public enum OutputFormat: String, CaseIterable, Sendable, Codable {
                 }
             }
         }()
+    }
+}
+
+extension StetError {
+    /// An output error by role where the caller names its files by role, else by path.
+    static func about(_ path: String, _ role: FileRole?, _ problem: String) -> StetError {
+        role.map { .file($0, problem) } ?? .output(path, problem)
     }
 }

@@ -29,16 +29,20 @@ public struct Save: Sendable {
     public var role: FileRole
     public var format: OutputFormat?
     public var encoding: Encoding
+    /// The source's generation record and this edit's, written into the file before it is
+    /// renamed into place (nil: none, the file is as libvips wrote it).
+    public var carry: ProvenanceCarry?
 
-    public init(_ path: String, role: FileRole = .output, format: OutputFormat? = nil, encoding: Encoding = .standard) {
-        self.path = path; self.role = role; self.format = format; self.encoding = encoding
+    public init(_ path: String, role: FileRole = .output, format: OutputFormat? = nil, encoding: Encoding = .standard,
+                carry: ProvenanceCarry? = nil) {
+        self.path = path; self.role = role; self.format = format; self.encoding = encoding; self.carry = carry
     }
 
     public func run(_ image: Image) throws {
         try LoadOptions(limitPixels: encoding.limitPixels)
             .checkPixels(width: image.width, height: image.height, role: role, what: "output")
-        let format = try self.format ?? OutputFormat.forPath(path)
-        try format.checkWritable(path)
+        let format = try self.format ?? OutputFormat.forPath(path, role: role)
+        try format.checkWritable(path, role: role)
         try SafeOutput.write(to: path) { tmp in
             var op = Operation(format.saver)
             op.set("in", .image(image))
@@ -50,6 +54,7 @@ public struct Save: Sendable {
             // A lazy pipeline decodes while it saves, so a failure here is usually the input's
             // (a truncated file); the caller names the file it was working on.
             _ = try op.run(outputs: [])
+            try carry?.embed(into: tmp, format: format)
         }
     }
 }
@@ -57,8 +62,8 @@ public struct Save: Sendable {
 extension Image {
     /// Saves atomically; format from the extension unless given.
     public func save(_ path: String, role: FileRole = .output, format: OutputFormat? = nil,
-                     encoding: Encoding = .standard) throws {
-        try Save(path, role: role, format: format, encoding: encoding).run(self)
+                     encoding: Encoding = .standard, carry: ProvenanceCarry? = nil) throws {
+        try Save(path, role: role, format: format, encoding: encoding, carry: carry).run(self)
     }
 
     /// Encodes to memory, for tests, payloads and standard output.

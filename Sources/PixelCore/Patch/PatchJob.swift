@@ -11,6 +11,8 @@ public struct PatchJob: Sendable {
         public var load: LoadOptions = .strict
         public var encoding: Encoding = .standard
         public var format: OutputFormat?
+        /// The generation record and the edit record written into the output (see `ProvenanceCarry`).
+        public var provenance = ProvenanceCarry.Options()
         public init() {}
     }
 
@@ -73,19 +75,23 @@ public struct PatchJob: Sendable {
         }
         let (result, report) = try PatchBack(feather: options.feather, matchColour: options.matchColour)
             .run(base: baseRaster, edited: editedRaster, box: box, mask: frameMask, maskRole: maskRole)
-        try result.image().save(files.output, format: options.format, encoding: options.encoding)
+        let parameters = ["feather": "\(options.feather)", "match-color": options.matchColour ? "yes" : "no",
+                          "region": files.region == nil ? "no" : "yes", "changed": "\(report.changedPixels)"]
+        // The base's generation record goes on (the patch is an edit of the base).
+        let carried = try ProvenanceCarry.save(result.image(), to: files.output, format: options.format,
+                                               encoding: options.encoding, source: files.base, operation: "patch",
+                                               parameters: parameters, options: options.provenance)
 
         let made = Result(input: files.base, edited: files.edited, output: files.output, width: w, height: h,
                           changedPixels: report.changedPixels, changedOutsideMask: 0, maskedPixels: report.maskedPixels,
                           feathered: options.feather > 0, colourGain: report.colourCorrection?.map(\.gain),
                           colourOffset: report.colourCorrection?.map(\.offset))
-        let usage = Usage(operation: "patch",
-                          parameters: ["feather": "\(options.feather)", "match-color": options.matchColour ? "yes" : "no",
-                                       "region": files.region == nil ? "no" : "yes", "changed": "\(report.changedPixels)"],
+        var usage = Usage(operation: "patch", parameters: parameters,
                           inputs: [.init(files.base, width: w, height: h),
                                    .init(files.edited, width: editedRaster.width, height: editedRaster.height)]
                             + maskFiles.map { .init($0) } + (files.region.map { [.init($0)] } ?? []),
                           outputs: [.init(files.output, width: w, height: h)])
+        carried.apply(to: &usage)
         return (made, usage)
     }
 }

@@ -33,6 +33,26 @@ public struct Provenance: Sendable {
     public var c2pa: Bool
     /// One line each: what was skipped, cut or decoded lossily.
     public var warnings: [String]
+    /// The edits Stet made on the way to this file, oldest first (each output's `stet` record).
+    public var edits: [StetEdit] = []
+    /// What an edit carries on into its output, as found (see `Provenance+Carry.swift`).
+    var carried = Carried()
+
+    /// The parts of a file's provenance that go on into an edit's output.
+    struct Carried: Sendable {
+        /// The generation text items by their PNG keyword, in file order ("parameters", "prompt", ...).
+        var items: [(key: String, value: String)] = []
+        /// The source's own XMP packet (carried whole).
+        var xmp: String?
+        /// A PNG source's record chunks, byte for byte (a PNG output takes them as they are).
+        var pngChunks: [Data] = []
+        /// The C2PA manifest store (the JUMBF superbox), reassembled from its carrier.
+        var c2paStore: Data?
+        /// The carrier format the store came in (`png`, `jpeg`, `webp`) and, for JPEG, its APP11
+        /// segments as they were (a JPEG output with `keepC2PA` takes them byte for byte).
+        var c2paFormat: String?
+        var c2paSegments: [Data] = []
+    }
 
     /// The most text kept from one chunk or field; longer values are left out with a warning.
     public static let maxTextBytes = 4 << 20
@@ -57,8 +77,14 @@ public struct Provenance: Sendable {
                     Array(bytes[8..<12]) == Array("WEBP".utf8) { reader.webp(bytes) }
         }
         reader.finish()
-        return Provenance(generation: reader.record.isEmpty ? nil : reader.record, c2pa: reader.c2pa,
-                          warnings: reader.warnings)
+        var p = Provenance(generation: reader.record.isEmpty ? nil : reader.record, c2pa: reader.c2pa,
+                           warnings: reader.warnings)
+        p.edits = reader.edits
+        p.carried = reader.carried
+        if reader.c2pa, p.carried.c2paStore == nil, !reader.c2paParts.isEmpty {
+            p.carried.c2paStore = reader.c2paParts.sorted { $0.key < $1.key }.reduce(Data()) { $0 + $1.value }
+        }
+        return p
     }
 }
 
@@ -75,10 +101,23 @@ private struct Reader {
     var warnings: [String] = []
     /// JPEG APP11 JUMBF boxes by instance: bytes declared and bytes seen.
     var jumbf: [UInt16: (declared: UInt64, seen: UInt64)] = [:]
+    var edits: [StetEdit] = []
+    var carried = Provenance.Carried()
+    /// The first JUMBF instance's APP11 payloads by sequence number (the box bytes only).
+    var c2paParts: [UInt32: Data] = [:]
+    var c2paInstance: UInt16?
+    /// Extended XMP (JPEG APP1 `http://ns.adobe.com/xmp/extension/`) by GUID: length and parts by offset.
+    var extendedXMP: [String: (length: Int, parts: [Int: Data])] = [:]
 
     mutating func warn(_ s: String) { if warnings.count < 32 { warnings.append(s) } }
 
     mutating func finish() {
+        for (_, ext) in extendedXMP.sorted(by: { $0.key < $1.key }) {
+            var whole = Data()
+            for (offset, part) in ext.parts.sorted(by: { $0.key < $1.key }) where offset == whole.count { whole += part }
+            guard whole.count == ext.length else { warn("extended XMP is incomplete; skipped"); continue }
+            xmp(utf8(whole, "XMP"))
+        }
         for (_, box) in jumbf.sorted(by: { $0.key < $1.key }) where box.seen < box.declared {
             warn("C2PA JUMBF box is truncated (declares \(box.declared) bytes, \(box.seen) present)")
         }
@@ -107,7 +146,9 @@ private struct Reader {
                     case "tEXt": pngText(body)
                     case "zTXt": pngCompressedText(body)
                     case "iTXt": pngInternationalText(body)
-                    case "caBX": c2pa = true; checkJUMBF(body, what: "caBX")
+                    case "caBX":
+                        c2pa = true; checkJUMBF(body, what: "caBX")
+                        if carried.c2paStore == nil { carried.c2paStore = Data(body); carried.c2paFormat = "png" }
                     default: exif(body)
                     }
                 }
@@ -209,6 +250,15 @@ private struct Reader {
     }
 
     mutating func add(_ key: String, _ value: String) {
+        if key == Provenance.editKey {
+            if let list = try? JSONDecoder().decode([StetEdit].self, from: Data(value.utf8)) { edits = list }
+            else { warn("stet edit record is not valid JSON; skipped") }
+            return
+        }
+        if key == "XML:com.adobe.xmp" { xmp(value); return }
+        if Provenance.carriedKeys.contains(key), !carried.items.contains(where: { $0.key == key }) {
+            carried.items.append((key, value))
+        }
         switch key {
         case "parameters":
             if let p = A1111Parameters.parse(value) { record.automatic1111 = p; return }
@@ -235,7 +285,16 @@ private struct Reader {
 
     mutating func xmp(_ packet: String) {
         guard fits(packet.utf8.count, "XMP") else { return }
+        // A packet Stet wrote carries the record's items under its own namespace (and the
+        // source's own packet, whole, as one of them).
+        if packet.contains("xmlns:\(XMP.stetPrefix)=") {
+            for (key, value) in XMP.stetItems(in: packet) {
+                if key == "xmp" { xmp(value) } else { add(key, value) }
+            }
+            return
+        }
         record.xmp = packet
+        if carried.xmp == nil { carried.xmp = packet }
         if record.automatic1111 == nil {
             for name in ["exif:UserComment", "dc:description", "sd:parameters"] {
                 if let v = XMP.value(named: name, in: packet), let p = A1111Parameters.parse(v) {
@@ -314,8 +373,22 @@ private struct Reader {
                 let xmpID = Array("http://ns.adobe.com/xap/1.0/\0".utf8)
                 if payload.starts(with: Array("Exif\0\0".utf8)) { exif(payload) }
                 else if payload.starts(with: xmpID) { xmp(utf8(payload[xmpID.count...], "XMP")) }
+                else if payload.starts(with: XMP.extensionID), payload.count >= XMP.extensionID.count + 40 {
+                    let at = XMP.extensionID.count
+                    let guid = String(decoding: payload[at..<(at + 32)], as: UTF8.self)
+                    let length = Int(be32(payload, at + 32)), offset = Int(be32(payload, at + 36))
+                    if length <= Provenance.maxTextBytes {
+                        var ext = extendedXMP[guid] ?? (length, [:])
+                        ext.parts[offset] = Data(payload[(at + 40)...])
+                        extendedXMP[guid] = ext
+                    } else { warn("extended XMP declares \(length) bytes, over the \(Provenance.maxTextBytes)-byte limit; left out") }
+                }
             } else if marker == 0xEB, payload.count >= 16, payload[0] == 0x4A, payload[1] == 0x50 {
                 jpegJUMBF(payload)
+                if let first = c2paInstance, first == UInt16(payload[2]) << 8 | UInt16(payload[3]) {
+                    carried.c2paSegments.append(Data(b[i..<(i + 2 + length)]))
+                    carried.c2paFormat = "jpeg"
+                }
             }
             i += 2 + length
         }
@@ -334,6 +407,11 @@ private struct Reader {
         if declared == 1 {
             guard p.count >= 24 else { warn("C2PA JUMBF box header is truncated"); return }
             declared = UInt64(be32(p, 16)) << 32 | UInt64(be32(p, 20))
+        }
+        if c2paInstance == nil { c2paInstance = instance }
+        if instance == c2paInstance {
+            let skip = sequence == 1 ? 8 : 8 + Int(header)
+            if p.count >= skip { c2paParts[sequence] = Data(p[skip...]) }
         }
         var box = jumbf[instance] ?? (declared: declared, seen: 0)
         // The first segment carries the box from its header on; later ones repeat the header.
@@ -366,7 +444,9 @@ private struct Reader {
             switch type {
             case "XMP ": xmp(utf8(body, "XMP"))
             case "EXIF": exif(body)
-            case "C2PA": c2pa = true; checkJUMBF(body, what: "WebP C2PA")
+            case "C2PA":
+                c2pa = true; checkJUMBF(body, what: "WebP C2PA")
+                if carried.c2paStore == nil { carried.c2paStore = Data(body); carried.c2paFormat = "webp" }
             default: break
             }
             i += 8 + size + (size & 1)
@@ -396,7 +476,7 @@ enum XMP {
     }
 
     static func unescape(_ s: String) -> String {
-        s.replacingOccurrences(of: "&#10;", with: "\n").replacingOccurrences(of: "&#xA;", with: "\n")
+        s.replacingOccurrences(of: "&#10;", with: "\n").replacingOccurrences(of: "&#13;", with: "\r").replacingOccurrences(of: "&#xA;", with: "\n")
             .replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
             .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&apos;", with: "'")
             .replacingOccurrences(of: "&amp;", with: "&")

@@ -14,6 +14,8 @@ public struct ReframeJob: Sendable {
         public var saliencyMap: String?
         public var load: LoadOptions = .strict
         public var encoding: Encoding = .standard
+        /// The generation record and the edit record written into each target (see `ProvenanceCarry`).
+        public var provenance = ProvenanceCarry.Options()
         public init(_ reframe: ReframeOptions) { self.reframe = reframe }
     }
 
@@ -94,10 +96,18 @@ public struct ReframeJob: Sendable {
     /// Writes every target of `planned`, its plan file and the saliency map if asked for.
     public func render(_ planned: Planned) throws -> (Result, Usage) {
         let decision = planned.plan, folder = planned.folder
+        let o = options.reframe
+        let parameters = ["targets": decision.targets.map(\.target).joined(separator: ","), "mode": o.mode.rawValue,
+                          "focus": o.focus.description, "fill": o.fill.description,
+                          "threshold": String(format: "%.2f", o.threshold)]
+        // Every target image carries the source's generation record and this edit's.
+        let id = options.provenance.entryID ?? UUID().uuidString.lowercased()
+        let carry = try ProvenanceCarry.prepare(source: planned.input, operation: "reframe", parameters: parameters,
+                                                entry: id, options: options.provenance)
         let batch = try OutputBatch(folder: folder)
         let distinct: Int
         do {
-            distinct = try renderTargets(decision, from: planned.pyramid, into: batch, folder: folder)
+            distinct = try renderTargets(decision, from: planned.pyramid, into: batch, folder: folder, carry: carry)
             let json = planned.planJSON
             try batch.add(planned.planFile) { tmp in
                 guard FileManager.default.createFile(atPath: tmp, contents: json) else {
@@ -107,7 +117,7 @@ public struct ReframeJob: Sendable {
             if let saliencyMap = options.saliencyMap {
                 let image = try planned.map.visualised(faces: decision.faces ?? [], sourceWidth: decision.sourceWidth,
                                                        sourceHeight: decision.sourceHeight)
-                try batch.add(saliencyMap) { tmp in try image.save(tmp, format: .png) }
+                try batch.add(saliencyMap) { tmp in try image.save(tmp, role: .referenced(saliencyMap), format: .png) }
             }
             try batch.commit()
         } catch {
@@ -115,18 +125,21 @@ public struct ReframeJob: Sendable {
             throw error
         }
         let crops = decision.targets.filter { $0.mode == .crop }.count
-        let o = options.reframe
-        let usage = Usage(
+        var usage = Usage(
             operation: "reframe",
-            parameters: ["targets": decision.targets.map(\.target).joined(separator: ","), "mode": o.mode.rawValue,
-                         "focus": o.focus.description, "fill": o.fill.description,
-                         "threshold": String(format: "%.2f", o.threshold), "crops": "\(crops)",
-                         "pads": "\(decision.targets.count - crops)", "renders": "\(distinct)"],
+            parameters: parameters.merging(["crops": "\(crops)", "pads": "\(decision.targets.count - crops)",
+                                            "renders": "\(distinct)"]) { a, _ in a },
             inputs: [.init(planned.input, width: decision.sourceWidth, height: decision.sourceHeight)],
             outputs: decision.targets.map { t in
                 .init((folder as NSString).appendingPathComponent(t.files.image), width: t.width, height: t.height)
             },
             units: distinct)
+        usage.id = id
+        for t in decision.targets {
+            try carry?.finish(output: (folder as NSString).appendingPathComponent(t.files.image), id: id).apply(to: &usage)
+        }
+        // One line for the source, not one per target.
+        if usage.warnings.count > 1 { usage.warnings = [usage.warnings[0] + " (and each of the \(decision.targets.count) targets beside its own)"] }
         return (Result(input: planned.input, folder: folder, planFile: planned.planFile, distinctRenders: distinct,
                        plan: decision), usage)
     }
@@ -135,11 +148,12 @@ public struct ReframeJob: Sendable {
     /// (each libvips pipeline is threaded too, but JPEG encoding is serial). Returns how many
     /// distinct target images were rendered.
     private func renderTargets(_ decision: ReframePlan, from source: SourcePyramid, into batch: OutputBatch,
-                               folder: String) throws -> Int {
+                               folder: String, carry: ProvenanceCarry?) throws -> Int {
         let encoding = options.encoding
         let padFill = options.reframe.fill
         func path(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
-        var jobs: [(tmp: String, make: @Sendable () throws -> Image)] = []
+        // `carries`: a target image (not a mask or an outpaint request) takes the provenance.
+        var jobs: [(tmp: String, final: String, carries: Bool, make: @Sendable () throws -> Image)] = []
         var links: [(from: String, to: String, final: String)] = []
         var byGeometry: [String: String] = [:]
         for t in decision.targets {
@@ -151,18 +165,19 @@ public struct ReframeJob: Sendable {
             } else if let box = t.crop {
                 byGeometry[key!] = tmp
                 let (w, h) = (t.width, t.height)
-                jobs.append((tmp, { try source.crop(box, width: w, height: h) }))
+                jobs.append((tmp, path(t.files.image), true, { try source.crop(box, width: w, height: h) }))
             } else if let pad = t.pad {
                 byGeometry[key!] = tmp
                 let fitted = try source.resized(toWidth: pad.imageWidth, height: pad.imageHeight).materialized()
-                jobs.append((tmp, { try ReframeRender.pad(fitted, plan: pad, fill: padFill) }))
+                jobs.append((tmp, path(t.files.image), true, { try ReframeRender.pad(fitted, plan: pad, fill: padFill) }))
                 if let mask = t.files.mask {
-                    jobs.append((try batch.reserve(path(mask)), { try ReframeRender.mask(plan: pad) }))
+                    jobs.append((try batch.reserve(path(mask)), path(mask), false, { try ReframeRender.mask(plan: pad) }))
                 }
-                if let name = t.files.outpaintSource { jobs.append((try batch.reserve(path(name)), { fitted })) }
+                if let name = t.files.outpaintSource { jobs.append((try batch.reserve(path(name)), path(name), false, { fitted })) }
                 for request in t.outpaint?.requests ?? [] where request.scaledDown {
                     let (w, h) = (request.imageWidth, request.imageHeight)
-                    jobs.append((try batch.reserve(path(request.image)), { try fitted.resized(toWidth: w, height: h) }))
+                    jobs.append((try batch.reserve(path(request.image)), path(request.image), false,
+                                 { try fitted.resized(toWidth: w, height: h) }))
                 }
                 if let payload = t.outpaint, let name = t.files.payload {
                     let data = try stetJSONEncoder().encode(payload)
@@ -176,7 +191,8 @@ public struct ReframeJob: Sendable {
         }
         let todo = jobs
         _ = try ParallelMap.all(todo.count) { i in
-            try todo[i].make().save(todo[i].tmp, encoding: encoding)
+            try todo[i].make().save(todo[i].tmp, role: .referenced(todo[i].final), encoding: encoding,
+                                    carry: todo[i].carries ? carry : nil)
         }
         // The same render under each name: a hard link where the file system allows, else a copy.
         for (from, to, final) in links where link(from, to) != 0 {

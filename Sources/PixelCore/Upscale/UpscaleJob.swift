@@ -21,6 +21,8 @@ public struct UpscaleJob: Sendable {
         public var encoding: Encoding = .standard
         /// The output format, when the output path's extension does not say (standard output).
         public var format: OutputFormat?
+        /// The generation record and the edit record written into the output (see `ProvenanceCarry`).
+        public var provenance = ProvenanceCarry.Options()
         public init() {}
     }
 
@@ -83,17 +85,18 @@ public struct UpscaleJob: Sendable {
             ? try Load(r.input, options: options.load).decodeJPEG(header: prepared.header, shrink: 1) : prepared.header
         do { image = try upscale.run(source) } catch let e as StetError { throw e.about(.source) }
         if options.sharpen > 0 { image = try image.sharpened(sigma: 1, m2: options.sharpen) }
-        try image.save(r.output, format: options.format, encoding: options.encoding)
-        // A PNG source's generation record (A1111, ComfyUI, XMP text chunks) goes on to a PNG output.
-        try Provenance.carry(from: r.input, into: r.output)
-
         var parameters = ["method": options.method.rawValue, "plan": r.plan, "width": "\(r.width)", "height": "\(r.height)"]
         if options.sharpen > 0 { parameters["sharpen"] = "\(options.sharpen)" }
         if options.flips != .auto { parameters["flips"] = options.flips.rawValue }
         if options.backProjection != .auto { parameters["back-projection"] = options.backProjection.rawValue }
-        let usage = Usage(operation: "upscale", parameters: parameters,
+        // The source's generation record goes on into the output, with this edit's record.
+        let carried = try ProvenanceCarry.save(image, to: r.output, format: options.format, encoding: options.encoding,
+                                               source: r.input, operation: "upscale", parameters: parameters,
+                                               options: options.provenance)
+        var usage = Usage(operation: "upscale", parameters: parameters,
                           inputs: [.init(r.input, width: r.inputWidth, height: r.inputHeight)],
                           outputs: [.init(r.output, width: r.width, height: r.height)])
+        carried.apply(to: &usage)
         return (r, usage)
     }
 

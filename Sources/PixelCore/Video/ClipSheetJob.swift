@@ -178,7 +178,7 @@ public struct ClipSheetJob: Sendable {
             scenes: scenes.map { SceneStart(frame: $0.frame, time: ClipSheetMap.round($0.time)) })
         let json = try stetJSONEncoder().encode(doc)
         try OutputBatch.imageWithSidecar(output, sidecar: mapPath, json: json) { tmp in
-            try sheet.save(tmp, format: OutputFormat.forPath(output), encoding: o.encoding)
+            try sheet.save(tmp, format: OutputFormat.forPath(output, role: .output), encoding: o.encoding)
         }
         let warning = dropped > 0 ? "\(dropped) more cells than the \(o.maxCells) a sheet holds were left out" : nil
         let usage = Usage(operation: "sheet",

@@ -40,6 +40,7 @@ struct Draft: ParsableCommand {
     @OptionGroup var report: ReportOptions
     @OptionGroup var input: InputOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var provenance: ProvenanceFlags
     @OptionGroup var ledgerOptions: LedgerOptions
 
     func validate() throws {
@@ -74,6 +75,7 @@ struct Draft: ParsableCommand {
         var options = DraftJob.Options()
         options.size = size ?? 512; options.format = format; options.load = input.loadOptions
         options.encoding = output.encoding(input)
+        options.provenance = provenance.options(recorder, entryID: UUID().uuidString.lowercased())
         let job = DraftJob(options)
         var clipOptions = ClipDraftJob.Options()
         clipOptions.size = size ?? 540; clipOptions.load = input.loadOptions; clipOptions.encoding = output.encoding(input)

@@ -38,6 +38,7 @@ struct Grid: ParsableCommand {
     @OptionGroup var report: ReportOptions
     @OptionGroup var input: InputOptions
     @OptionGroup var encoding: OutputOptions
+    @OptionGroup var provenance: ProvenanceFlags
     @OptionGroup var ledgerOptions: LedgerOptions
 
     func validate() throws {
@@ -66,6 +67,7 @@ struct Grid: ParsableCommand {
         options.columns = cols; options.cell = cell; options.gap = gap; options.labels = labels
         options.background = Colour(parsing: background)!; options.load = input.loadOptions
         options.encoding = encoding.encoding(input)
+        options.provenance = provenance.options(recorder)
         let job = GridJob(options)
         recorder.willRead(inputs)
         let clock = CommandClock()

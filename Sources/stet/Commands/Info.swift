@@ -36,11 +36,13 @@ struct Info: ParsableCommand {
         var generation: GenerationRecord?
         /// A C2PA manifest is present (detected, not validated).
         var c2pa: Bool
+        /// The edits Stet made on the way to this file, oldest first (absent when none).
+        var edits: [StetEdit]?
         /// Provenance warnings, printed on stderr rather than in the row.
         var warnings: [String] = []
         enum CodingKeys: String, CodingKey {
             case path, width, height, format, bands, bitsPerBand, colourSpace, orientation, hasAlpha, iccProfile
-            case pages, bytes, generation, c2pa
+            case pages, bytes, generation, c2pa, edits
         }
     }
 
@@ -62,7 +64,7 @@ struct Info: ParsableCommand {
                 colourSpace: image.interpretation.rawValue, orientation: image.orientation,
                 hasAlpha: image.hasAlpha, iccProfile: image.hasICCProfile, pages: image.pageCount,
                 bytes: fileSize(path), generation: provenance.generation, c2pa: provenance.c2pa,
-                warnings: provenance.warnings)
+                edits: provenance.edits.isEmpty ? nil : provenance.edits, warnings: provenance.warnings)
         }
         var rows: [Row] = []
         var failed = 0
@@ -79,11 +81,13 @@ struct Info: ParsableCommand {
         if json {
             for row in rows { Console.json(row) }
         } else if !rows.isEmpty {
-            let header = ["path", "size", "format", "bands", "bits", "colour", "orient", "alpha", "icc", "bytes", "generation", "c2pa"]
+            let header = ["path", "size", "format", "bands", "bits", "colour", "orient", "alpha", "icc", "bytes", "generation", "c2pa",
+                          "edits"]
             let body = rows.map { r in
                 [r.path, "\(r.width)x\(r.height)", r.format, "\(r.bands)", "\(r.bitsPerBand)", r.colourSpace,
                  "\(r.orientation)", r.hasAlpha ? "yes" : "no", r.iccProfile ? "yes" : "no", "\(r.bytes)",
-                 Self.generationSummary(r.generation), r.c2pa ? "yes" : "no"]
+                 Self.generationSummary(r.generation), r.c2pa ? "yes" : "no",
+                 r.edits.map { $0.map(\.operation).joined(separator: ">") } ?? "-"]
             }
             Console.out(Table.render(header: header, rows: body))
         }

@@ -39,6 +39,7 @@ struct InpaintCommand: ParsableCommand {
     @OptionGroup var report: ReportOptions
     @OptionGroup var input: InputOptions
     @OptionGroup var output: LosslessOutputOptions
+    @OptionGroup var provenance: ProvenanceFlags
     @OptionGroup var ledgerOptions: LedgerOptions
 
     func validate() throws {
@@ -58,6 +59,7 @@ struct InpaintCommand: ParsableCommand {
         var options = InpaintJob.Options()
         options.method = method; options.load = input.loadOptions; options.encoding = output.encoding(input)
         options.format = targets.format
+        options.provenance = provenance.options(recorder)
         let job = InpaintJob(options)
         try BatchRunner(operation: "inpaint", recorder: recorder, report: report, workers: batch.jobs ?? 1)
             .run(inputs, files: { FileNames(source: inputs[$0], [.mask: masks[$0], .output: targets.writePaths[$0]]) }) { i, _ in

@@ -47,6 +47,7 @@ struct PatchCommand: ParsableCommand {
     @OptionGroup var report: ReportOptions
     @OptionGroup var input: InputOptions
     @OptionGroup var output: LosslessOutputOptions
+    @OptionGroup var provenance: ProvenanceFlags
     @OptionGroup var ledgerOptions: LedgerOptions
 
     func validate() throws {
@@ -73,6 +74,7 @@ struct PatchCommand: ParsableCommand {
         var options = PatchJob.Options()
         options.feather = feather; options.matchColour = matchColor; options.load = input.loadOptions
         options.encoding = output.encoding(input); options.format = targets.format
+        options.provenance = provenance.options(recorder)
         let job = PatchJob(options)
         try BatchRunner(operation: "patch", recorder: recorder, report: report, workers: batch.jobs ?? 1)
             .run(inputs, files: { i in

@@ -64,6 +64,7 @@ struct Reframe: ParsableCommand {
     @OptionGroup var report: ReportOptions
     @OptionGroup var input: InputOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var provenance: ProvenanceFlags
     @OptionGroup var ledgerOptions: LedgerOptions
 
     func validate() throws {
@@ -115,6 +116,7 @@ struct Reframe: ParsableCommand {
                                                         fill: try PadFill.parse(fill), threshold: threshold))
         options.format = format; options.saliencyMap = dryRun ? nil : saliencyMap
         options.load = input.loadOptions; options.encoding = output.encoding(input)
+        options.provenance = provenance.options(recorder)
         let job = ReframeJob(options)
         let clockStart = Date()
         try BatchRunner(operation: "reframe", recorder: recorder, report: report,

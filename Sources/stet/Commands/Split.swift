@@ -39,6 +39,7 @@ struct Split: ParsableCommand {
     @OptionGroup var report: ReportOptions
     @OptionGroup var input: InputOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var provenance: ProvenanceFlags
     @OptionGroup var ledgerOptions: LedgerOptions
 
     func validate() throws {
@@ -73,6 +74,7 @@ struct Split: ParsableCommand {
             options.method = .layout(columns: c, rows: r)
         }
         options.format = format; options.load = input.loadOptions; options.encoding = output.encoding(input)
+        options.provenance = provenance.options(recorder)
         let job = SplitJob(options)
         let folders = inputs.map { grid -> String in
             if let outDir { return outDir }

@@ -71,6 +71,7 @@ struct UpscaleCommand: ParsableCommand {
     @OptionGroup var report: ReportOptions
     @OptionGroup var input: InputOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var provenance: ProvenanceFlags
     @OptionGroup var ledgerOptions: LedgerOptions
 
     func validate() throws {
@@ -102,6 +103,7 @@ struct UpscaleCommand: ParsableCommand {
         options.weightsPath = weights; options.useRefiner = !noRefiner; options.flips = Upscale.Flips(rawValue: flips) ?? .auto
         options.backProjection = Upscale.BackProjectionMode(rawValue: backProjection) ?? .auto; options.sharpen = sharpen; options.load = input.loadOptions
         options.encoding = output.encoding(input); options.format = targets.format
+        options.provenance = provenance.options(recorder)
         let job = UpscaleJob(options)
         // Check every input's header and target size before any pixel work.
         let prepared = inputs.indices.map { i in Result { try job.prepare(input: inputs[i], output: targets.writePaths[i]) } }

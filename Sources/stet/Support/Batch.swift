@@ -291,6 +291,7 @@ struct BatchRunner {
             do {
                 let (result, usage, text) = try body(i, Progress(bar: items.count == 1 ? bar : nil))
                 if records && !oneEntry { try recorder.record(usage, clock: clock) }
+                for w in usage.warnings { Console.warning("\(StandardStreams.userName(items[i])): \(w)") }
                 usages[i] = usage
                 bar.tick(StandardStreams.userName((items[i] as NSString).lastPathComponent))
                 return (result, text)
@@ -305,6 +306,7 @@ struct BatchRunner {
             let made = usages.values.compactMap { $0 }
             if var merged = made.first {
                 merged.inputs = made.flatMap(\.inputs)
+                merged.warnings = []
                 merged.outputs = made.flatMap(\.outputs)
                 merged.parameters["files"] = "\(made.count)"
                 let clipSeconds = made.compactMap(\.seconds)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CostLedger
 import PixelCore
 import StetSupport
 
@@ -101,4 +102,28 @@ struct FileOutputOptions: ParsableArguments {
 
     @Option(name: .customLong("out"), help: ArgumentHelp("Folder for the outputs of many inputs (created if missing).", valueName: "dir"))
     var outDir: String?
+}
+
+/// What becomes of a source's provenance in the outputs: every command that writes an edit of
+/// an image carries its generation record (prompt, seed, workflow) and adds Stet's edit record.
+struct ProvenanceFlags: ParsableArguments {
+    @Flag(name: .customLong("strip-provenance"),
+          help: "Write no generation record (prompt, seed, workflow) and no Stet edit record into the outputs.")
+    var strip = false
+
+    @Flag(name: .customLong("keep-c2pa"),
+          help: "Copy a source's C2PA manifest into the outputs unchanged (it no longer matches their pixels: re-sign them) instead of into a NAME.c2pa sidecar.")
+    var keepC2PA = false
+
+    /// The core's settings; `entryID` for a batch recorded as one entry (draft).
+    func options(_ recorder: Recorder, entryID: String? = nil) -> ProvenanceCarry.Options {
+        var o = ProvenanceCarry.Options()
+        o.keep = !strip
+        o.keepC2PA = keepC2PA
+        o.entryID = entryID
+        o.recordsEntry = recorder.isEnabled
+        o.digest = { try recorder.digest($0) }
+        o.version = StetVersion.current
+        return o
+    }
 }
