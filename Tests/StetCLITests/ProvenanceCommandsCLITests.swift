@@ -12,7 +12,7 @@ final class ProvenanceCommandsCLITests: XCTestCase {
             var automatic1111: A1111?
             var comfyui: Comfy?
         }
-        struct Edit: Decodable { var operation: String; var entry: String?; var source: String }
+        struct Edit: Decodable { var operation: String; var entry: String?; var source: String? }
         var path: String
         var generation: Generation?
         var c2pa: Bool
@@ -106,6 +106,7 @@ final class ProvenanceCommandsCLITests: XCTestCase {
         let n = try info("\(d)/nolog.png")
         XCTAssertEqual(n.generation, Self.record)
         XCTAssertNil(n.edits?.last?.entry)
+        XCTAssertNil(n.edits?.last?.source)
     }
 
     func testStripProvenanceLeavesNone() throws {

@@ -8,8 +8,10 @@ import StetSupport
 public struct StetEdit: Codable, Equatable, Sendable {
     public var operation: String
     public var parameters: [String: String]
-    /// The SHA-256 of the file this edit read.
-    public var source: String
+    /// The SHA-256 of the file this edit read; nil when the use was not recorded (`--no-log`:
+    /// the ledger hashes its inputs anyway, so the record costs no extra read; without it, Stet
+    /// does not read every source a second time only for this).
+    public var source: String?
     /// The ledger entry's uuid; nil when the edit was not recorded (`--no-log`).
     public var entry: String?
     public var stet: String
@@ -17,7 +19,7 @@ public struct StetEdit: Codable, Equatable, Sendable {
     /// `NAME.c2pa`) or `kept` (copied in unchanged); nil when the source had none.
     public var c2pa: String?
 
-    public init(operation: String, parameters: [String: String] = [:], source: String, entry: String?, stet: String,
+    public init(operation: String, parameters: [String: String] = [:], source: String?, entry: String?, stet: String,
                 c2pa: String? = nil) {
         self.operation = operation; self.parameters = parameters; self.source = source; self.entry = entry
         self.stet = stet; self.c2pa = c2pa
@@ -93,7 +95,8 @@ public struct ProvenanceCarry: Sendable {
         guard options.keep else { return nil }
         let data = (try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)) ?? Data()
         let source = Provenance.read(data: data)
-        let edit = StetEdit(operation: operation, parameters: parameters, source: try options.digest(path),
+        let edit = StetEdit(operation: operation, parameters: parameters,
+                            source: options.recordsEntry ? try options.digest(path) : nil,
                             entry: options.recordsEntry ? entry : nil, stet: options.version,
                             c2pa: source.carried.c2paStore == nil ? nil : (options.keepC2PA ? "kept" : "sidecar"))
         return ProvenanceCarry(source: source, sourceData: data, edit: edit, options: options)
