@@ -146,6 +146,16 @@ enum TestClips {
 enum PixelCoreBridge {
     static func load(_ path: String) throws -> PixelCore.Image { try PixelCore.Image.decode(path) }
 
+    /// PSNR over every band of two images of one size (99 when identical).
+    static func psnr(_ a: PixelCore.Image, _ b: PixelCore.Image) throws -> Double {
+        let pa = try a.pixels(), pb = try b.pixels()
+        guard pa.count == pb.count else { return 0 }
+        var se = 0.0
+        for i in 0..<pa.count { let d = Double(pa[i]) - Double(pb[i]); se += d * d }
+        let mse = se / Double(pa.count)
+        return mse == 0 ? 99 : 10 * log10(255 * 255 / mse)
+    }
+
     /// Mean of each of the first three bands over a rectangle.
     static func mean(_ image: PixelCore.Image, x: Int, y: Int, width: Int, height: Int) throws -> [Double] {
         let px = try image.cropped(x: x, y: y, width: width, height: height).pixels()

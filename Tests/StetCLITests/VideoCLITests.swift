@@ -169,9 +169,68 @@ final class VideoCLITests: XCTestCase {
     func testImageCommandsNameAClipForWhatItIs() throws {
         let clip = try requireClip()
         let dir = try Stet.tempDir()
-        let r = try Stet.run(["upscale", clip, "--scale", "2", "-o", dir.appendingPathComponent("x.png").path, "--no-log"])
+        let r = try Stet.run(["reframe", clip, "--to", "1:1", "--out", dir.path, "--no-log"])
         XCTAssertEqual(r.status, 1)
-        XCTAssertEqual(r.stderr, "stet: \(clip): is a video clip, not an image (stet draft and stet sheet take clips)\n")
+        XCTAssertEqual(r.stderr, "stet: \(clip): is a video clip, not an image (stet draft, stet sheet and stet upscale take clips)\n")
+        XCTAssertEqual(Stet.listing(dir), [])
+    }
+
+    /// A clip enlarged frame by frame: every frame there at its time, the audio copied, each frame
+    /// the still upscaler's result (up to H.264's loss), a held shot as still as its source, and
+    /// the use recorded per second of video.
+    func testUpscaleEnlargesEveryFrameAndKeepsTimingAndAudio() throws {
+        let clip = try requireClip()
+        guard let ffmpeg = TestClips.ffmpeg else { throw XCTSkip("no ffmpeg") }
+        let dir = try Stet.tempDir()
+        let out = dir.appendingPathComponent("shot@2x.mp4").path, ledger = dir.appendingPathComponent("l.sqlite").path
+        let r = try Stet.run(["upscale", clip, "--scale", "2", "--out", dir.path, "--json", "--ledger", ledger,
+                              "--avoids", "gen4-turbo"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let result = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(result["output"] as? String, out)
+        XCTAssertEqual([result["width"] as? Int, result["height"] as? Int, result["frames"] as? Int], [640, 360, 138])
+        let probe = try TestClips.output(TestClips.ffprobe, ["-v", "error", "-count_frames", "-show_entries",
+                                                             "stream=codec_name,width,height,nb_read_frames", "-of", "csv=p=0", out])
+        XCTAssertEqual(probe.split(separator: "\n").first.map(String.init), "h264,640,360,138")
+        XCTAssertTrue(probe.contains("\naac,"), probe)
+        // The audio is the source's, packet for packet.
+        let md5 = { (file: String) in try TestClips.output(ffmpeg, ["-v", "error", "-i", file, "-map", "0:a", "-c", "copy", "-f", "md5", "-"]) }
+        XCTAssertEqual(try md5(out), try md5(clip))
+        // Frame 60 (in the held shot) against the still upscaler on the same source frame.
+        let srcFrame = dir.appendingPathComponent("f.png").path, outFrame = dir.appendingPathComponent("g.png").path
+        for (file, to) in [(clip, srcFrame), (out, outFrame)] {
+            _ = try TestClips.output(ffmpeg, ["-v", "error", "-i", file, "-vf", "select=eq(n\\,60)", "-frames:v", "1", "-y", to])
+        }
+        let still = dir.appendingPathComponent("s.png").path
+        XCTAssertEqual(try Stet.run(["upscale", srcFrame, "--scale", "2", "-o", still, "--no-log"]).status, 0)
+        XCTAssertGreaterThan(try PixelCoreBridge.psnr(PixelCoreBridge.load(outFrame), PixelCoreBridge.load(still)), 36)
+        // The held shot stays still: no more frame-to-frame change than the source has.
+        let change = try XCTUnwrap(result["outputChange"] as? Double), source = try XCTUnwrap(result["sourceChange"] as? Double)
+        XCTAssertLessThanOrEqual(change, source * 1.1 + 0.05)
+        // Priced per second: one generation of the 5.52 s clip.
+        let export = try Stet.run(["ledger", "export", "--format", "jsonl", "--ledger", ledger])
+        let entry = try JSONSerialization.jsonObject(with: Data(export.stdout.split(separator: "\n")[0].utf8)) as! [String: Any]
+        XCTAssertEqual(entry["operation"] as? String, "upscale")
+        let avoided = (entry["avoided"] as! [[String: Any]])[0]
+        XCTAssertEqual(avoided["quantity"] as! Double, 5.52, accuracy: 1e-9)
+    }
+
+    func testUpscaleOfAClipRefusesWhatOnlyStillsTake() throws {
+        let clip = try requireClip()
+        let dir = try Stet.tempDir()
+        let cases: [([String], String)] = [
+            (["upscale", clip, "--width", "640", "-o", dir.appendingPathComponent("a.mp4").path],
+             "stet: Expected --scale 2, 3 or 4 for a video clip but received --width\n"),
+            (["upscale", clip, "--scale", "2", "-o", dir.appendingPathComponent("a.jpg").path],
+             "stet: Expected an .mp4 output for a video clip but received \(dir.appendingPathComponent("a.jpg").path)\n"),
+            (["upscale", clip, Stet.fixture("candidate-1.jpg"), "--scale", "2", "--out", dir.path],
+             "stet: Expected only images or only video clips but received both; upscale them in two runs\n"),
+        ]
+        for (args, message) in cases {
+            let r = try Stet.run(args + ["--no-log"])
+            XCTAssertEqual(r.status, 2, args.joined(separator: " "))
+            XCTAssertEqual(r.stderr, message)
+        }
         XCTAssertEqual(Stet.listing(dir), [])
     }
 

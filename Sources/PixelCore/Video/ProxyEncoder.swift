@@ -18,6 +18,8 @@ final class ProxyEncoder {
     private var output: UnsafeMutablePointer<AVFormatContext>?
     private var encoder: UnsafeMutablePointer<AVCodecContext>?
     private var packet: UnsafeMutablePointer<AVPacket>?
+    /// The RGB frame `add(rgb:)` fills (kept across frames).
+    private var rgbFrame: UnsafeMutablePointer<AVFrame>?
     private var videoOut: UnsafeMutablePointer<AVStream>
     private var audioOut: UnsafeMutablePointer<AVStream>?
     private let audioIn: UnsafeMutablePointer<AVStream>?
@@ -119,6 +121,7 @@ final class ProxyEncoder {
 
     deinit {
         av_packet_free(&packet)
+        av_frame_free(&rgbFrame)
         avcodec_free_context(&encoder)
         if let oc = output {
             if oc.pointee.pb != nil { avio_closep(&oc.pointee.pb) }
@@ -130,6 +133,30 @@ final class ProxyEncoder {
     func add(_ frame: VideoSource.Frame) throws {
         let scaled = try scaler.scale(frame.frame)
         scaled.pointee.pts = frame.pts
+        scaled.pointee.pict_type = AV_PICTURE_TYPE_NONE
+        try send(scaled)
+    }
+
+    /// Encodes packed 8-bit RGB pixels (an enlarged frame from the pixel core) at `pts`.
+    func add(rgb: [UInt8], width: Int, height: Int, pts: Int64) throws {
+        if rgbFrame == nil || Int(rgbFrame!.pointee.width) != width || Int(rgbFrame!.pointee.height) != height {
+            av_frame_free(&rgbFrame)
+            rgbFrame = av_frame_alloc()
+            guard let f = rgbFrame else { throw StetError.file(.output, "out of memory") }
+            f.pointee.width = Int32(width); f.pointee.height = Int32(height); f.pointee.format = AV_PIX_FMT_RGB24.rawValue
+            guard av_frame_get_buffer(f, 0) >= 0 else { throw StetError.file(.output, "out of memory") }
+        }
+        let f = rgbFrame!
+        guard av_frame_make_writable(f) >= 0 else { throw StetError.file(.output, "out of memory") }
+        let stride = Int(f.pointee.linesize.0), row = width * 3
+        rgb.withUnsafeBytes { src in
+            for y in 0..<height {
+                UnsafeMutableRawPointer(f.pointee.data.0!).advanced(by: y * stride)
+                    .copyMemory(from: src.baseAddress!.advanced(by: y * row), byteCount: row)
+            }
+        }
+        let scaled = try scaler.scale(f)
+        scaled.pointee.pts = pts
         scaled.pointee.pict_type = AV_PICTURE_TYPE_NONE
         try send(scaled)
     }

@@ -30,6 +30,12 @@ struct UpscaleCommand: ParsableCommand {
           stet upscale draft.jpg --width 3000 --sharpen 1 -o print.jpg
           stet upscale renders/ --scale 2 --out up/ -o %s_2x.png --json
           cat draft.png | stet upscale - --scale 2 -o - --format webp > draft@2x.webp
+          stet upscale approved.mp4 --scale 2 -o approved@2x.mp4
+
+        A video clip (found from its bytes) is enlarged frame by frame with one learned pass, \
+        to H.264 in MP4 (CRF 18), each frame at its own timestamp and the audio copied; only \
+        --scale applies. The summary gives frames per second and the mean frame-to-frame luma \
+        change of the output beside the source's (a static scene stays static).
         """)
 
     @Argument(help: "Images or folders of images to enlarge (- reads one image from standard input).")
@@ -94,6 +100,7 @@ struct UpscaleCommand: ParsableCommand {
     func run() throws {
         let recorder = try ledgerOptions.recorder()
         let inputs = try InputList.expand(images, recursive: batch.recursive)
+        if let clips = try Self.clips(in: inputs) { return try runClips(clips, recorder: recorder) }
         let suffix = scale.map { "@\($0)x" } ?? "-up"
         let targets = try CommandOutputs.resolve(output: outputs.outputPath, outDir: outputs.outDir, format: format, inputs: inputs,
                                                  defaultPattern: "%s\(suffix).\(format?.fileExtension ?? "%e")",
