@@ -61,7 +61,7 @@ ffmpeg -hide_banner -loglevel error -y -loop 1 -framerate 25 -t 3 -i $F/candidat
   -c:v libx264 -preset veryfast -crf 20 -c:a aac -shortest $OUT/clips/take-2.mp4
 run draft $OUT/clips --size 360 --out $OUT/clip-drafts --manifest $OUT/clip-drafts.json
 run sheet $OUT/clips/take-1.mp4 -o $OUT/take-1-sheet.jpg
-run sheet $OUT/clips/take-1.mp4 -o $OUT/take-1-every.jpg --every 1s --cols 3 --cell 240 --avoids veo-3
+run sheet $OUT/clips/take-1.mp4 -o $OUT/take-1-every.jpg --every 1s --cols 3 --cell 240 --vtt --avoids veo-3
 run upscale $OUT/clips/take-2.mp4 --scale 2 -o $OUT/take-2@2x.mp4 --avoids veo-3
 # The review board: serve the drafts for a few seconds, screenshot it in headless Chromium, then
 # lock a winner from the command line in a project of its own.

@@ -62,14 +62,18 @@ public final class OutputBatch {
     /// An image and its JSON sidecar (a grid's map, a clip sheet's), written together or not at
     /// all, into folders that exist. `save` writes the image to the temporary path it is given;
     /// an error naming that temporary file is re-addressed to `image`.
-    public static func imageWithSidecar(_ image: String, sidecar: String, json: Data,
+    /// `extra`: more sidecars (path, bytes) that go with them (a clip sheet's WebVTT track).
+    public static func imageWithSidecar(_ image: String, sidecar: String, json: Data, extra: [(String, Data)] = [],
                                         save: (String) throws -> Void) throws {
         let batch = try OutputBatch(folder: FilePath.parent(image).isEmpty ? "." : FilePath.parent(image))
-        let imageTmp = try batch.reserve(image), sidecarTmp = try batch.reserve(sidecar)
+        let imageTmp = try batch.reserve(image)
+        let sidecars = try ([(sidecar, json)] + extra).map { (path: $0.0, tmp: try batch.reserve($0.0), data: $0.1) }
         do {
             try save(imageTmp)
-            guard FileManager.default.createFile(atPath: sidecarTmp, contents: json) else {
-                throw StetError.output(sidecar, "cannot be written")
+            for s in sidecars {
+                guard FileManager.default.createFile(atPath: s.tmp, contents: s.data) else {
+                    throw StetError.output(s.path, "cannot be written")
+                }
             }
             try batch.commit()
         } catch {

@@ -150,6 +150,40 @@ final class VideoCLITests: XCTestCase {
         XCTAssertEqual(avoided["subtotal"] as! Double, 4.14, accuracy: 1e-9)
     }
 
+    /// `--vtt`: a WebVTT thumbnails track over the sheet, one cue per cell from its time to the
+    /// next, each pointing at the cell's rectangle, which shows that moment of the clip.
+    func testSheetVTTIsAThumbnailsTrackOverTheSheet() throws {
+        let clip = try requireClip()
+        let dir = try Stet.tempDir()
+        let sheet = dir.appendingPathComponent("thumbs.jpg").path
+        let r = try Stet.run(["sheet", clip, "-o", sheet, "--every", "1s", "--vtt", "--no-log"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(Stet.listing(dir), ["thumbs.jpg", "thumbs.json", "thumbs.vtt"])
+        let vtt = try String(contentsOfFile: dir.appendingPathComponent("thumbs.vtt").path, encoding: .utf8)
+        let blocks = vtt.components(separatedBy: "\n\n")
+        XCTAssertEqual(blocks[0], "WEBVTT")
+        let map = try json(dir.appendingPathComponent("thumbs.json").path)
+        let cells = map["cells"] as! [[String: Any]]
+        XCTAssertEqual(blocks.count - 1, cells.count)
+        XCTAssertEqual(cells.count, 6)
+        XCTAssertEqual(blocks[1], "00:00:00.000 --> 00:00:01.000\nthumbs.jpg#xywh=\(try rect(cells[0]))")
+        XCTAssertEqual(blocks[6].trimmingCharacters(in: .newlines), "00:00:05.000 --> 00:00:05.520\nthumbs.jpg#xywh=\(try rect(cells[5]))")
+        // The rectangle holds the frame at the cue's start: mean colour within a few levels of it.
+        let sprite = try PixelCoreBridge.load(sheet)
+        let frame = dir.appendingPathComponent("f.png").path
+        _ = try TestClips.output(TestClips.ffmpeg!, ["-v", "error", "-ss", "2", "-i", clip, "-frames:v", "1", "-y", frame])
+        let c = cells[2]["cell"] as! [String: Int]
+        let cellMean = try PixelCoreBridge.mean(sprite, x: c["x"]! + 40, y: c["y"]! + 40, width: c["width"]! - 80, height: c["height"]! - 80)
+        let picture = try PixelCoreBridge.load(frame)
+        let frameMean = try PixelCoreBridge.mean(picture, x: 40, y: 40, width: picture.width - 80, height: picture.height - 80)
+        for b in 0..<3 { XCTAssertEqual(cellMean[b], frameMean[b], accuracy: 6) }
+    }
+
+    func rect(_ cell: [String: Any]) throws -> String {
+        let c = try XCTUnwrap(cell["cell"] as? [String: Int])
+        return "\(c["x"]!),\(c["y"]!),\(c["width"]!),\(c["height"]!)"
+    }
+
     func testSheetIsRecordedPerSecondOfVideo() throws {
         let clip = try requireClip()
         let dir = try Stet.tempDir()

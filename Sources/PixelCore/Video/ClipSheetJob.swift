@@ -25,6 +25,8 @@ public struct ClipSheetJob: Sendable {
         public var maxCells = 400
         public var load: LoadOptions = .strict
         public var encoding: Encoding = .standard
+        /// Also write a WebVTT thumbnails track with the sheet as its sprite (`vttPath(for:)`).
+        public var webVTT = false
         public init() {}
     }
 
@@ -177,7 +179,9 @@ public struct ClipSheetJob: Sendable {
             },
             scenes: scenes.map { SceneStart(frame: $0.frame, time: ClipSheetMap.round($0.time)) })
         let json = try stetJSONEncoder().encode(doc)
-        try OutputBatch.imageWithSidecar(output, sidecar: mapPath, json: json) { tmp in
+        let vtt = o.webVTT ? (ClipSheetJob.vttPath(for: output),
+                              Data(ClipSheetJob.webVTT(doc, sprite: (output as NSString).lastPathComponent).utf8)) : nil
+        try OutputBatch.imageWithSidecar(output, sidecar: mapPath, json: json, extra: vtt.map { [$0] } ?? []) { tmp in
             try sheet.save(tmp, format: OutputFormat.forPath(output, role: .output), encoding: o.encoding)
         }
         let warning = dropped > 0 ? "\(dropped) more cells than the \(o.maxCells) a sheet holds were left out" : nil
@@ -185,11 +189,32 @@ public struct ClipSheetJob: Sendable {
                           parameters: ["selection": doc.selection, "columns": "\(layout.columns)",
                                        "cells": "\(cells.count)", "scenes": "\(scenes.count)"],
                           inputs: [.init(input, width: info.width, height: info.height)],
-                          outputs: [.init(output, width: layout.width, height: layout.height), .init(mapPath)],
+                          outputs: [.init(output, width: layout.width, height: layout.height), .init(mapPath)]
+                            + (vtt.map { [.init($0.0)] } ?? []),
                           seconds: seconds)
         return (Result(input: input, output: output, map: mapPath, cells: cells.count, scenes: scenes.count,
                        columns: layout.columns, rows: layout.rows, width: layout.width, height: layout.height,
                        seconds: seconds, frames: frameCount, warning: warning), usage)
+    }
+
+    /// The thumbnails track beside a sheet: its name with `.vtt`.
+    public static func vttPath(for sheet: String) -> String { (sheet as NSString).deletingPathExtension + ".vtt" }
+
+    /// A WebVTT thumbnails track over the sheet as a sprite, as web players read one: a cue per
+    /// cell from its time to the next cell's (the last to the clip's end), whose text is the
+    /// sheet's name with the cell's rectangle as a media fragment (`sheet.jpg#xywh=x,y,w,h`).
+    public static func webVTT(_ map: ClipSheetMap, sprite: String) -> String {
+        func stamp(_ t: Double) -> String {
+            let ms = Int((max(0, t) * 1000).rounded())
+            return String(format: "%02d:%02d:%02d.%03d", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000)
+        }
+        var out = "WEBVTT\n"
+        for (i, c) in map.cells.enumerated() {
+            let end = i + 1 < map.cells.count ? map.cells[i + 1].time : map.seconds
+            guard end > c.time else { continue }
+            out += "\n\(stamp(c.time)) --> \(stamp(end))\n\(sprite)#xywh=\(c.cell.x),\(c.cell.y),\(c.cell.width),\(c.cell.height)\n"
+        }
+        return out
     }
 
     /// "clip.mp4 · 0:12.00 · 1920x1080 · 25 fps · h264 + aac · 300 frames · 4 scenes"

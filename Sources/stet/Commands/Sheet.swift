@@ -14,6 +14,7 @@ struct Sheet: ParsableCommand {
         Examples:
           stet sheet shot.mp4 -o shot-sheet.jpg
           stet sheet shot.mp4 -o shot-sheet.jpg --every 2s --cols 5
+          stet sheet shot.mp4 -o thumbs.jpg --every 2s --vtt     # thumbs.vtt: a thumbnails track
           stet sheet takes/*.mp4 --out sheets -o %s.jpg
         """)
 
@@ -36,6 +37,9 @@ struct Sheet: ParsableCommand {
 
     @Option(help: "Where to write the sidecar (one clip; default: the sheet's name with .json).")
     var map: String?
+
+    @Flag(help: "Also write a WebVTT thumbnails track (the sheet's name with .vtt) with the sheet as its sprite, for web players.")
+    var vtt = false
 
     @OptionGroup var batch: BatchOptions
     @OptionGroup var report: ReportOptions
@@ -77,7 +81,8 @@ struct Sheet: ParsableCommand {
         var options = ClipSheetJob.Options()
         options.selection = every.flatMap(Sheet.seconds).map { .every($0) } ?? .scenes
         options.columns = cols; options.cellWidth = cell; options.load = input.loadOptions
-        options.encoding = output.encoding(input)
+        options.encoding = output.encoding(input); options.webVTT = vtt
+        if vtt { for t in targets.paths { try OutputCheck.file(ClipSheetJob.vttPath(for: t), inputs: inputs) } }
         let job = ClipSheetJob(options)
         try BatchRunner(operation: "sheet", recorder: recorder, report: report,
                         workers: min(batch.jobs ?? 1, max(inputs.count, 1)))
