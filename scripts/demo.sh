@@ -63,6 +63,7 @@ run draft $OUT/clips --size 360 --out $OUT/clip-drafts --manifest $OUT/clip-draf
 run sheet $OUT/clips/take-1.mp4 -o $OUT/take-1-sheet.jpg
 run sheet $OUT/clips/take-1.mp4 -o $OUT/take-1-every.jpg --every 1s --cols 3 --cell 240 --vtt --avoids veo-3
 run upscale $OUT/clips/take-2.mp4 --scale 2 -o $OUT/take-2@2x.mp4 --avoids veo-3
+run reframe $OUT/clips/take-1.mp4 --for shorts --out $OUT/clip-social
 # The review board: serve the drafts for a few seconds, screenshot it in headless Chromium, then
 # lock a winner from the command line in a project of its own.
 ( exec "$STET" review $OUT/drafts.json --seconds 10 --model flux-schnell --proxy-size 512 > $OUT/review-url.txt 2> $OUT/review.log ) &

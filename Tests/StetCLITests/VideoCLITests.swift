@@ -268,6 +268,58 @@ final class VideoCLITests: XCTestCase {
         XCTAssertEqual(Stet.listing(dir), [])
     }
 
+    /// Reframe of a clip: a white square crosses a dark frame, then a cut to a still scene. The
+    /// window pans with the square (it stays whole in every sampled frame and in the rendered
+    /// frames), never jitters back, holds still in the still scene, and switches only at the cut.
+    func testReframeFollowsTheSubjectAndHoldsAcrossNoCut() throws {
+        guard let ffmpeg = TestClips.ffmpeg else { throw XCTSkip("no ffmpeg") }
+        let dir = try Stet.tempDir()
+        let clip = dir.appendingPathComponent("run.mp4").path
+        _ = try TestClips.output(ffmpeg, ["-v", "error", "-y",
+            "-f", "lavfi", "-i", "color=c=0x202020:s=480x270:r=25:d=2", "-f", "lavfi", "-i", "color=c=white:s=60x60:r=25:d=2",
+            "-f", "lavfi", "-i", "color=c=0x402010:s=480x270:r=25:d=2", "-f", "lavfi", "-i", "color=c=0xFFE000:s=80x80:r=25:d=2",
+            "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:d=4",
+            "-filter_complex", "[0][1]overlay=x='100+n*5.6':y=105[a];[2][3]overlay=x=40:y=95[b];[a][b]concat=n=2,format=yuv420p[v]",
+            "-map", "[v]", "-map", "4:a", "-c:v", "libx264", "-crf", "18", "-c:a", "aac", "-shortest", clip])
+        let out = dir.appendingPathComponent("social").path
+        let r = try Stet.run(["reframe", clip, "--for", "shorts", "--out", out, "--json", "--no-log"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let plan = try json(out + "/run-plan.json")
+        let target = (plan["targets"] as! [[String: Any]])[0]
+        XCTAssertEqual([target["width"] as? Int, target["height"] as? Int, target["windowWidth"] as? Int], [1080, 1920, 152])
+        let scenes = target["scenes"] as! [[String: Any]]
+        XCTAssertEqual(scenes.map { $0["startFrame"] as! Int }, [0, 50])
+        XCTAssertEqual(scenes.map { $0["motion"] as! String }, ["pan", "hold"])
+        func x(_ p: Any?) -> Int { (p as! [String: Int])["x"]! }
+        // Scene 1 pans right with the square; every sampled frame's square lies inside the path.
+        let from = x(scenes[0]["from"]), to = x(scenes[0]["to"])
+        XCTAssertGreaterThan(to - from, 200)
+        for f in stride(from: 0, to: 50, by: 5) {
+            let at = Double(from) + Double(to - from) * Double(f) / 49
+            let square = 100 + 5.6 * Double(f)
+            XCTAssertLessThanOrEqual(at, square + 2, "frame \(f)")
+            XCTAssertGreaterThanOrEqual(at + 152, square + 60 - 2, "frame \(f)")
+        }
+        // Scene 2 holds on the still square (x 40..120).
+        XCTAssertEqual(x(scenes[1]["from"]), x(scenes[1]["to"]))
+        XCTAssertLessThanOrEqual(x(scenes[1]["from"]), 40)
+        XCTAssertGreaterThanOrEqual(x(scenes[1]["from"]) + 152, 120)
+        // The rendered frame 25: the square is inside the picture, white where the path puts it.
+        let frame = dir.appendingPathComponent("f25.png").path
+        _ = try TestClips.output(ffmpeg, ["-v", "error", "-i", out + "/run-shorts.mp4", "-vf", "select=eq(n\\,25)", "-frames:v", "1", "-y", frame])
+        let picture = try PixelCoreBridge.load(frame)
+        XCTAssertEqual([picture.width, picture.height], [1080, 1920])
+        let at25 = Double(from) + Double(to - from) * 25 / 49
+        let centre = Int(((100 + 5.6 * 25 + 30) - at25) * 1080 / 152)
+        let white = try PixelCoreBridge.mean(picture, x: max(0, centre - 60), y: 960 - 60, width: 120, height: 120)
+        XCTAssertGreaterThan(white[0], 230)
+        // Timing and audio kept.
+        let probe = try TestClips.output(TestClips.ffprobe, ["-v", "error", "-count_frames", "-show_entries",
+                                                             "stream=codec_name,nb_read_frames", "-of", "csv=p=0", out + "/run-shorts.mp4"])
+        XCTAssertEqual(probe.split(separator: "\n").first.map(String.init), "h264,100")
+        XCTAssertTrue(probe.contains("\naac,"), probe)
+    }
+
     func testBadClipsAreOneLineErrorsWithNothingLeftBehind() throws {
         let clip = try requireClip()
         guard let ffmpeg = TestClips.ffmpeg else { throw XCTSkip("no ffmpeg") }

@@ -16,6 +16,12 @@ struct Reframe: ParsableCommand {
           stet reframe approved/ --to 9:16,1:1 --out social/ --json
           stet reframe hero.jpg --to 9:16,1:1 --mode pad --fill mirror --plan
           stet reframe --list
+          stet reframe take.mp4 --for shorts,instagram-square --out social/
+
+        A video clip (found from its bytes) is cropped along a path that follows the subject \
+        (faces first, as for stills), held still or panning at constant speed within each scene \
+        and never moving across a scene change; each target is an MP4 with the audio copied, and \
+        NAME-plan.json records every scene's path and the windows planned on the sampled frames.
         """)
 
     @Argument(help: "Images or folders of images to reframe.")
@@ -99,6 +105,7 @@ struct Reframe: ParsableCommand {
         if list { return printList() }
         let recorder = try ledgerOptions.recorder()
         let inputs = try InputList.expand(images, recursive: batch.recursive)
+        if let clips = try Self.clips(in: inputs) { return try runClips(clips, recorder: recorder) }
         if let saliencyMap {
             guard inputs.count == 1 else {
                 throw StetError.usage("Expected one image with --saliency-map but received \(inputs.count)")
