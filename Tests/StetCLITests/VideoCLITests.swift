@@ -203,9 +203,9 @@ final class VideoCLITests: XCTestCase {
     func testImageCommandsNameAClipForWhatItIs() throws {
         let clip = try requireClip()
         let dir = try Stet.tempDir()
-        let r = try Stet.run(["reframe", clip, "--to", "1:1", "--out", dir.path, "--no-log"])
+        let r = try Stet.run(["mask", clip, "--rect", "0,0,10,10", "-o", dir.appendingPathComponent("m.png").path, "--no-log"])
         XCTAssertEqual(r.status, 1)
-        XCTAssertEqual(r.stderr, "stet: \(clip): is a video clip, not an image (stet draft, stet sheet and stet upscale take clips)\n")
+        XCTAssertEqual(r.stderr, "stet: \(clip): is a video clip, not an image (stet draft, sheet, upscale and reframe take clips)\n")
         XCTAssertEqual(Stet.listing(dir), [])
     }
 

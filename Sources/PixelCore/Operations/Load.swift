@@ -36,7 +36,7 @@ public struct Load: Sendable {
         guard let raw = vips_foreign_find_load(path) else {
             vips_error_clear()
             if ClipSniffer.isClip(path) {
-                throw StetError.file(role, "is a video clip, not an image (stet draft, stet sheet and stet upscale take clips)")
+                throw StetError.file(role, "is a video clip, not an image (stet draft, sheet, upscale and reframe take clips)")
             }
             throw StetError.file(role, "is not an image in a format Stet can read")
         }
