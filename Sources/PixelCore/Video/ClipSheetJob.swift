@@ -186,7 +186,7 @@ public struct ClipSheetJob: Sendable {
                                        "cells": "\(cells.count)", "scenes": "\(scenes.count)"],
                           inputs: [.init(input, width: info.width, height: info.height)],
                           outputs: [.init(output, width: layout.width, height: layout.height), .init(mapPath)],
-                          seconds: seconds)
+                          seconds: seconds, outputPixels: PixelSize(width: info.width, height: info.height))
         return (Result(input: input, output: output, map: mapPath, cells: cells.count, scenes: scenes.count,
                        columns: layout.columns, rows: layout.rows, width: layout.width, height: layout.height,
                        seconds: seconds, frames: frameCount, warning: warning), usage)
