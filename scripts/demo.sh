@@ -82,6 +82,7 @@ mkdir -p $OUT/project/.stet && cp $F/candidate-2.jpg $OUT/project/hero.jpg
 (cd $OUT/project && run lock hero.jpg --role "character sheet" && run locks)
 # DEMO-MORE (other commands join here)
 run log generation --model final --count 4 --kept 1
+run log generation --model gpt-image-1 --size 1536x1024 --quality high --count 2 --kept 1   # priced at its tier
 run savings
 
 echo

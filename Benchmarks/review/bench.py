@@ -3,8 +3,10 @@
 
 1. Page load of 64 candidates, proxies of 12 MP photographs, measured in headless Chromium
    (Selenium): navigation start to every proxy decoded (the page's own `data-ready`), browser
-   cache off, median of N runs. Peer: the same 64 proxy files in a plain <img> page served by
-   Python's ThreadingHTTPServer (no token, no API, no JSON).
+   cache off, median of N runs. Peer: the same 64 files the board's grid decoded (its grid
+   proxies) in a plain <img> page served by Python's ThreadingHTTPServer (no token, no API, no
+   JSON); and, for scale, the 64 full 1024 px proxies in the same plain page (what the board
+   decoded before it had grid proxies).
 2. 200 concurrent API requests on loopback: 200 keep-alive connections at once, each sending
    R requests for GET /api/assets/1 (the 64-candidate detail, about 30 KB of JSON); errors
    (non-200, resets, timeouts) counted, latency medians and p99. Peer: the same bytes as a file
@@ -164,31 +166,50 @@ def main():
         board, url, ready_s = start_board(stet, photos, os.path.join(work, "proj"))
         port = int(url.split(":")[2].split("/")[0])
         token = url.split("token=")[1]
-        # The peer: the board's own proxies, in a static page.
+        detail = subprocess.check_output(["curl", "-s", "-H", "Authorization: Bearer " + token,
+                                          "http://127.0.0.1:%d/api/assets/1" % port])
+        cands = json.loads(detail)["candidates"]
+        d = browser()
+        # Which files the grid shows in this window: the first load tells (every cell the same size).
+        page_load(d, url)
+        shown = d.execute_script("return [...document.querySelectorAll('.cell img')].map(i => i.dataset.src)")
+        natural = d.execute_script("return [...document.querySelectorAll('.cell img')].map(i => i.naturalWidth)")
+        # The peers: those files, and the full proxies, in static pages.
         cache = os.path.join(work, "proj", ".stet", "cache", "review")
         static = os.path.join(work, "static")
         os.makedirs(static)
-        proxies = sorted(os.listdir(cache))
-        for p in proxies:
-            shutil.copy(os.path.join(cache, p), os.path.join(static, p))
+        by_url = {}
+        for c in cands:
+            stem = os.path.join(cache, "%s-1024" % c["sha256"])
+            by_url[c["proxy"]] = stem + ".jpg"
+            for t in c.get("thumbs", []):
+                by_url[t["url"]] = stem + "-%s.jpg" % t["url"].rsplit("/", 1)[1]
+        grid_files = [by_url[u] for u in shown]
+        full_files = [by_url[c["proxy"]] for c in cands]
+        for i, path in enumerate(grid_files):
+            shutil.copy(path, os.path.join(static, "grid-%02d.jpg" % i))
+        for i, path in enumerate(full_files):
+            shutil.copy(path, os.path.join(static, "full-%02d.jpg" % i))
         with open(os.path.join(static, "index.html"), "w") as f:
-            f.write(PEER_PAGE.replace("%s", "".join('<img src="%s">' % p for p in proxies)))
-        detail = subprocess.check_output(["curl", "-s", "-H", "Authorization: Bearer " + token,
-                                          "http://127.0.0.1:%d/api/assets/1" % port])
+            f.write(PEER_PAGE.replace("%s", "".join('<img src="grid-%02d.jpg">' % i for i in range(len(grid_files)))))
+        with open(os.path.join(static, "full.html"), "w") as f:
+            f.write(PEER_PAGE.replace("%s", "".join('<img src="full-%02d.jpg">' % i for i in range(len(full_files)))))
         with open(os.path.join(static, "asset.json"), "wb") as f:
             f.write(detail)
         srv, sport = start_static(static)
 
-        d = browser()
-        stet_ms, peer_ms = [], []
+        stet_ms, peer_ms, full_ms = [], [], []
         try:
-            for _ in range(a.runs):   # alternate A B
+            for _ in range(a.runs):   # alternate A B C
                 ms, cells = page_load(d, url)
                 assert cells == n, cells
                 stet_ms.append(ms)
                 ms, cells = page_load(d, "http://127.0.0.1:%d/index.html" % sport)
                 assert cells == n, cells
                 peer_ms.append(ms)
+                ms, cells = page_load(d, "http://127.0.0.1:%d/full.html" % sport)
+                assert cells == n, cells
+                full_ms.append(ms)
         finally:
             d.quit()
         s_load = asyncio.run(load(port, "/api/assets/1", "Authorization: Bearer %s\r\n" % token, a.clients, a.requests))
@@ -197,11 +218,14 @@ def main():
         board.wait()
         srv.shutdown()
         res = {
-            "candidates": n, "proxy_bytes_total": sum(os.path.getsize(os.path.join(cache, p)) for p in proxies),
+            "candidates": n, "proxy_bytes_total": sum(os.path.getsize(p) for p in full_files),
+            "grid_bytes_total": sum(os.path.getsize(p) for p in grid_files),
+            "grid_natural_widths": sorted(set(natural)),
             "board_ready_s_first_start": round(ready_s, 2),
             "page_load_ms": {"stet_median": statistics.median(stet_ms), "peer_median": statistics.median(peer_ms),
                              "ratio": round(statistics.median(stet_ms) / statistics.median(peer_ms), 2),
-                             "stet_runs": stet_ms, "peer_runs": peer_ms},
+                             "stet_runs": stet_ms, "peer_runs": peer_ms,
+                             "full_proxies_static_median": statistics.median(full_ms), "full_proxies_static_runs": full_ms},
             "api_200_concurrent": {"stet": s_load, "peer": p_load,
                                    "median_latency_ratio": round(s_load["median_ms"] / p_load["median_ms"], 2)
                                    if s_load["median_ms"] and p_load["median_ms"] else None},

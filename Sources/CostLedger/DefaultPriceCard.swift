@@ -26,6 +26,16 @@ updated = "2025-06-01"
 #   as_of          = when the price was read off the provider's list
 #   note           = free text
 # Names with dots need quotes: [models."flux-1.1-pro"].
+#
+# A model whose price depends on output size and quality has a prices table instead of price:
+#   [models.NAME.prices]   "SIZE/QUALITY" = price of one unit, for every size at every quality
+#                          (SIZE is WIDTHxHEIGHT, or NNNp / 4k for video in either orientation;
+#                          leave out /QUALITY for a model priced by size alone)
+#   default = "SIZE/QUALITY", the tier used when nothing says which one applies.
+# An avoided regeneration is priced at the smallest size covering the command's largest output,
+# at the default tier's quality; name a tier to pin it: --avoids gpt-image-1@1536x1024/high,
+# final = "gpt-image-1@high" in [tiers]. `stet log generation --size WxH --quality Q` prices
+# real generations at their tier.
 
 [models."flux-1.1-pro"]
 unit = "image"
@@ -39,11 +49,24 @@ price = 0.003
 as_of = "2025-06-01"
 note = "example: a hosted per-image price"
 
+# gpt-image-1: OpenAI's published per-image prices by quality and size (Image generation
+# table of the OpenAI API pricing page, https://platform.openai.com/docs/pricing, read 2025-06-01).
 [models.gpt-image-1]
 unit = "image"
-price = 0.042
+default = "1024x1024/medium"
 as_of = "2025-06-01"
-note = "example: medium quality, 1024x1024"
+note = "example: OpenAI list prices per image by size and quality"
+
+[models.gpt-image-1.prices]
+"1024x1024/low" = 0.011
+"1024x1536/low" = 0.016
+"1536x1024/low" = 0.016
+"1024x1024/medium" = 0.042
+"1024x1536/medium" = 0.063
+"1536x1024/medium" = 0.063
+"1024x1024/high" = 0.167
+"1024x1536/high" = 0.25
+"1536x1024/high" = 0.25
 
 [models.imagen-4]
 unit = "image"
@@ -71,6 +94,21 @@ price = 0.75
 per_generation = 8
 as_of = "2025-06-01"
 note = "example: video with audio, billed per second; one clip is 8 s"
+
+# sora-2-pro: OpenAI's published per-second video prices by resolution (Video table of the
+# OpenAI API pricing page, https://platform.openai.com/docs/pricing, read 2025-10-06).
+[models.sora-2-pro]
+unit = "second"
+per_generation = 8
+default = "1280x720"
+as_of = "2025-10-06"
+note = "example: OpenAI list price per second by resolution; one clip is 8 s"
+
+[models.sora-2-pro.prices]
+"720x1280" = 0.30
+"1280x720" = 0.30
+"1024x1792" = 0.50
+"1792x1024" = 0.50
 
 [models.gen4-turbo]
 unit = "second"

@@ -25,8 +25,13 @@ public struct ModelPrice: Codable, Equatable, Sendable {
     /// When the price was read off the provider's list (the card's prices are dated examples).
     public var asOf: String?
     public var note: String?
+    /// Prices by size and quality (the card's `prices` table), or nil for a model with one
+    /// `price`. With tiers, `price` is the default tier's.
+    public var tiers: [PriceTier]?
+    /// The tier used when nothing says which applies ("1024x1024/medium").
+    public var defaultTier: String?
 
-    /// What one generation of this model costs.
+    /// What one generation of this model costs (at its default tier).
     public var generationPrice: Money { price.times(perGeneration) }
 }
 
@@ -93,17 +98,45 @@ public struct PriceCard: Sendable {
             guard let table = models[name]?.table else {
                 throw bad(key, "expected a table with unit and price but found \(typeName(models[name]!))")
             }
-            for k in table.keys where !["unit", "price", "currency", "per_generation", "as_of", "note"].contains(k) {
-                throw bad("\(key).\(k)", "unknown key (expected unit, price, currency, per_generation, as_of or note)")
+            for k in table.keys where !["unit", "price", "prices", "default", "currency", "per_generation", "as_of", "note"].contains(k) {
+                throw bad("\(key).\(k)", "unknown key (expected unit, price, prices, default, currency, per_generation, as_of or note)")
             }
             guard let unitValue = table["unit"] else { throw bad("\(key).unit", "missing; expected one of \(units.joined(separator: ", "))") }
             guard let unitText = unitValue.string, let unit = PriceUnit(rawValue: unitText) else {
                 throw bad("\(key).unit", "expected one of \(units.joined(separator: ", ")) but found \(describe(unitValue))")
             }
-            guard let priceValue = table["price"] else { throw bad("\(key).price", "missing; expected the price of one \(unit.singular)") }
-            let price = try number(priceValue, key: "\(key).price", bad)
-            guard price >= 0 else { throw bad("\(key).price", "expected a price of 0 or more but found \(describe(priceValue))") }
-            guard price <= Money.limit else { throw bad("\(key).price", "expected a price of at most 1000000000000 but found \(describe(priceValue))") }
+            var tiers: [PriceTier]?
+            var defaultTier: String?
+            if let pricesValue = table["prices"] {
+                guard let prices = pricesValue.table else {
+                    throw bad("\(key).prices", "expected a table such as \"1024x1024/medium\" = 0.042 but found \(typeName(pricesValue))")
+                }
+                if table["price"] != nil {
+                    throw bad("\(key).price", "not allowed beside prices; the default tier's price is the model's price")
+                }
+                var pairs: [(String, Double)] = []
+                for tierKey in prices.keys {
+                    pairs.append((tierKey, try number(prices[tierKey]!, key: "\(key).prices.\"\(tierKey)\"", bad)))
+                }
+                var defaultText: String?
+                if let value = table["default"] {
+                    guard let s = value.string else { throw bad("\(key).default", "expected a tier such as \"1024x1024/medium\" but found \(typeName(value))") }
+                    defaultText = s
+                }
+                let parsed = try parseTiers(pairs, defaultTier: defaultText, key: key, bad)
+                tiers = parsed.tiers; defaultTier = parsed.default
+            } else if table["default"] != nil {
+                throw bad("\(key).default", "only applies with a prices table of tiers")
+            }
+            let price: Double
+            if let tiers, let defaultTier {
+                price = tiers.first { $0.key == defaultTier }!.price.amount
+            } else {
+                guard let priceValue = table["price"] else { throw bad("\(key).price", "missing; expected the price of one \(unit.singular)") }
+                price = try number(priceValue, key: "\(key).price", bad)
+                guard price >= 0 else { throw bad("\(key).price", "expected a price of 0 or more but found \(describe(priceValue))") }
+                guard price <= Money.limit else { throw bad("\(key).price", "expected a price of at most 1000000000000 but found \(describe(priceValue))") }
+            }
             var currency = card.currency
             if let value = table["currency"] { currency = try currencyValue(value, key: "\(key).currency", bad) }
             var perGeneration = 1.0
@@ -121,7 +154,8 @@ public struct PriceCard: Sendable {
                 note = s
             }
             card.models[name] = ModelPrice(name: name, unit: unit, price: Money(price), currency: currency,
-                                           perGeneration: perGeneration, asOf: asOf, note: note)
+                                           perGeneration: perGeneration, asOf: asOf, note: note,
+                                           tiers: tiers, defaultTier: defaultTier)
         }
         if card.models.isEmpty { throw bad("models", "empty; the card must price at least one model") }
 
@@ -130,8 +164,13 @@ public struct PriceCard: Sendable {
             for tier in tiers.keys {
                 let value = tiers[tier]!
                 guard let model = value.string else { throw bad("tiers.\(tier)", "expected a model name but found \(typeName(value))") }
-                guard card.models[model] != nil else {
-                    throw bad("tiers.\(tier)", "names model \(model), which is not in [models]")
+                // "model" or "model@SIZE/QUALITY": the tier must be on the model's grid.
+                let (modelName, tierPart) = splitAt(model)
+                guard let priced = card.models[modelName] else {
+                    throw bad("tiers.\(tier)", "names model \(modelName), which is not in [models]")
+                }
+                if let tierPart {
+                    do { _ = try priced.pin(tierPart) } catch let StetError.usage(message) { throw bad("tiers.\(tier)", message) }
                 }
                 if card.models[tier] != nil { throw bad("tiers.\(tier)", "is also the name of a model; rename one of them") }
                 card.tiers[tier] = model
@@ -153,19 +192,24 @@ public struct PriceCard: Sendable {
         return card
     }
 
-    /// A model by name, or the model a tier names.
+    /// A model by name, or the model a tier names (`NAME@TIER` names the model too).
     public func model(named name: String) -> ModelPrice? {
-        if let m = models[name] { return m }
-        if let m = tiers[name] { return models[m] }
+        let base = PriceCard.splitAt(name).0
+        if let m = models[base] { return m }
+        if let m = tiers[base] { return models[PriceCard.splitAt(m).0] }
         return nil
     }
 
-    /// Parses "none", "NAME" or "NAMExN" ("final", "flux-pro x2", "final*3") against this card.
+    /// Parses "none", "NAME" or "NAMExN" ("final", "flux-pro x2", "final*3") against this card;
+    /// NAME may pin a tier ("gpt-image-1@1536x1024/high x2"), which must be on the model's grid.
     /// Returns nil for "none". Throws `.usage` naming the problem.
     public func avoidSpec(_ text: String) throws -> AvoidSpec? {
         let s = text.trimmingCharacters(in: .whitespaces)
         if s.lowercased() == "none" { return nil }
-        if model(named: s) != nil { return AvoidSpec(name: s, count: 1) }
+        var tierError: Error?
+        do {
+            if let r = try reference(s) { return AvoidSpec(name: PriceCard.splitAt(s).0, count: 1, pin: r.pin) }
+        } catch { tierError = error }
         // NAME followed by x, × or * and a count; the whole name is tried first so a model
         // whose own name ends in "x2" still resolves.
         if let r = s.range(of: #"\s*[x×*]\s*([0-9]+)$"#, options: .regularExpression) {
@@ -174,8 +218,13 @@ public struct PriceCard: Sendable {
             guard let count = Int(digits), count > 0 else {
                 throw StetError.usage("Expected positive integer count in \(s) but received \(digits)")
             }
-            if model(named: name) != nil { return AvoidSpec(name: name, count: count) }
+            do {
+                if let resolved = try reference(name) {
+                    return AvoidSpec(name: PriceCard.splitAt(name).0, count: count, pin: resolved.pin)
+                }
+            } catch { tierError = error }
         }
+        if let tierError { throw tierError }
         throw StetError.usage("\(s) is not a model or tier on the price card (expected none, \(knownNames.joined(separator: ", ")), optionally followed by xN)")
     }
 
@@ -186,8 +235,18 @@ public struct PriceCard: Sendable {
     /// use); without it the card's `[avoids]` entry for the operation applies once per unit
     /// (reframe: one per target). `seconds` is the video a use covered (a clip's duration): a
     /// model priced per second is then priced for those seconds per generation avoided, instead
-    /// of its `per_generation` length.
-    public func counterfactual(operation: String, explicit: String?, units: Int, seconds: Double? = nil) throws -> [AvoidedItem] {
+    /// of its `per_generation` length. `outputPixels` is the size one regeneration would have had
+    /// (the use's largest output): a model priced by size is priced at the smallest tier covering
+    /// it, at its default quality, unless the spec pins a tier (`model@SIZE/QUALITY`).
+    public func counterfactual(operation: String, explicit: String?, units: Int, seconds: Double? = nil,
+                               outputPixels: PixelSize? = nil) throws -> [AvoidedItem] {
+        try pricedCounterfactual(operation: operation, explicit: explicit, units: units, seconds: seconds,
+                                 outputPixels: outputPixels).map(\.item)
+    }
+
+    /// `counterfactual`, with the tier each item was priced at (nil for a one-price model).
+    public func pricedCounterfactual(operation: String, explicit: String?, units: Int, seconds: Double? = nil,
+                                     outputPixels: PixelSize? = nil) throws -> [(item: AvoidedItem, tier: TierChoice?)] {
         let spec: AvoidSpec?
         let source: String
         var count: Int
@@ -206,10 +265,13 @@ public struct PriceCard: Sendable {
         let quantity = Double(count) * (perSecond ? seconds! : model.perGeneration)
         let label = spec.name == model.name ? model.name : "\(spec.name) (\(model.name))"
         let length = perSecond ? " of \(formatQuantity(seconds!)) s" : ""
-        return [AvoidedItem(
-            what: "\(count) × \(label) generation\(length), from \(source)",
+        let choice = model.chooseTier(pin: spec.pin, pixels: outputPixels)
+        let unitPrice = choice?.tier.price ?? model.price
+        let at = choice.map { " at \($0.tier.key) (\($0.reason))" } ?? ""
+        return [(AvoidedItem(
+            what: "\(count) × \(label) generation\(length)\(at), from \(source)",
             model: model.name, quantity: quantity, unit: model.unit.rawValue,
-            unitPrice: model.price, currency: model.currency, subtotal: model.price.times(quantity))]
+            unitPrice: unitPrice, currency: model.currency, subtotal: unitPrice.times(quantity)), choice)]
     }
 
     /// toml++ 3 (inside TOMLKit) asserts, and aborts the process, on a table header whose
@@ -325,12 +387,14 @@ public struct PriceCard: Sendable {
     }
 }
 
-/// A parsed counterfactual: `count` generations of a model or tier.
+/// A parsed counterfactual: `count` generations of a model or tier, at a pinned size and
+/// quality where `pin` says so.
 public struct AvoidSpec: Equatable, Sendable {
     public var name: String
     public var count: Int
+    public var pin: TierPin?
 
-    public init(name: String, count: Int) { self.name = name; self.count = count }
+    public init(name: String, count: Int, pin: TierPin? = nil) { self.name = name; self.count = count; self.pin = pin }
 }
 
 /// One regeneration a use replaced, priced from the card when it was recorded.
@@ -378,11 +442,49 @@ public struct SpendItem: Codable, Equatable, Sendable {
 extension PriceCard {
     /// Prices real generations for `stet log generation`: `count` outputs, or `seconds` of video
     /// (only for a per-second model). `spent` overrides the card with what was actually paid.
+    /// `size` (WIDTHxHEIGHT or one of the model's sizes) and `quality` choose the tier of a model
+    /// priced by size and quality; what they leave open comes from the model's default tier.
     public func generationSpend(model name: String, count: Int?, seconds: Double?, kept: Double?,
-                                spent: Double?) throws -> SpendItem {
-        guard let model = model(named: name) else {
+                                spent: Double?, size: String? = nil, quality: String? = nil) throws -> SpendItem {
+        try pricedGeneration(model: name, count: count, seconds: seconds, kept: kept, spent: spent,
+                             size: size, quality: quality).item
+    }
+
+    /// `generationSpend`, with the tier it was priced at (nil for a one-price model).
+    public func pricedGeneration(model name: String, count: Int?, seconds: Double?, kept: Double?, spent: Double?,
+                                 size: String? = nil, quality: String? = nil) throws -> (item: SpendItem, tier: TierChoice?) {
+        guard let resolved = try reference(name) else {
             throw StetError.usage("\(name) is not a model or tier on the price card (expected \(knownNames.joined(separator: ", ")))")
         }
+        let model = resolved.model
+        var pin = resolved.pin ?? TierPin()
+        var pixels: PixelSize?
+        if size != nil || quality != nil, !model.isTiered {
+            let flag = size != nil ? "--size" : "--quality"
+            throw StetError.usage("\(flag) needs a model priced by size and quality, but \(model.name) has one price (\(model.price.exact) \(model.currency) per \(model.unit.singular))")
+        }
+        if let quality {
+            let q = quality.lowercased()
+            let qualities = model.tierQualities
+            guard !qualities.isEmpty else {
+                throw StetError.usage("--quality does not apply to \(model.name): it is priced by size alone (\(model.tierSizes.map(\.name).joined(separator: ", ")))")
+            }
+            guard qualities.contains(q) else { throw Validate.invalid("one of \(qualities.joined(separator: ", "))", "quality", quality) }
+            pin.quality = q
+        }
+        if let size {
+            let s = size.lowercased()
+            if model.tierSizes.contains(where: { $0.name == s }) {
+                pin.size = s
+            } else if let p = PixelSize.parse(s) {
+                pin.size = nil; pixels = p
+            } else {
+                throw Validate.invalid("size such as 1536x1024 (or one of \(model.tierSizes.map(\.name).joined(separator: ", ")))", "size", size)
+            }
+        }
+        let choice = model.chooseTier(pin: pin == TierPin() ? nil : pin, pixels: pixels)
+        let unitPrice = choice?.tier.price ?? model.price
+        let at = choice.map { " at \($0.tier.key)" + ($0.reason == "as named" ? "" : " (\($0.reason))") } ?? ""
         let quantity: Double
         if let seconds {
             guard model.unit == .second else {
@@ -392,15 +494,15 @@ extension PriceCard {
         } else {
             quantity = Double(count ?? 0) * model.perGeneration
         }
-        let subtotal = spent.map { Money($0) } ?? model.price.times(quantity)
-        let unitPrice = spent.map { quantity > 0 ? Money($0 / quantity) : Money.zero } ?? model.price
+        let subtotal = spent.map { Money($0) } ?? unitPrice.times(quantity)
+        let paidPrice = spent.map { quantity > 0 ? Money($0 / quantity) : Money.zero } ?? unitPrice
         let what = seconds != nil ? "\(formatQuantity(seconds!)) s of \(model.name)" : "\(count ?? 0) × \(model.name) generation"
-        return SpendItem(what: what + (spent != nil ? " (--spent)" : ""), model: model.name, quantity: quantity,
-                         unit: model.unit.rawValue, unitPrice: unitPrice,
-                         currency: spent != nil ? currency : model.currency, subtotal: subtotal,
-                         generatedCount: seconds == nil ? Double(count ?? 0) : nil,
-                         keptCount: seconds == nil ? kept : nil,
-                         generatedSeconds: seconds, keptSeconds: seconds != nil ? kept : nil)
+        return (SpendItem(what: what + at + (spent != nil ? " (--spent)" : ""), model: model.name, quantity: quantity,
+                          unit: model.unit.rawValue, unitPrice: paidPrice,
+                          currency: spent != nil ? currency : model.currency, subtotal: subtotal,
+                          generatedCount: seconds == nil ? Double(count ?? 0) : nil,
+                          keptCount: seconds == nil ? kept : nil,
+                          generatedSeconds: seconds, keptSeconds: seconds != nil ? kept : nil), choice)
     }
 
     /// A bare `--spent AMOUNT` on a command, in the card's currency.

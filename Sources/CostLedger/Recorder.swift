@@ -69,10 +69,15 @@ public final class Recorder: @unchecked Sendable {
         guard settings.enabled, let card else { return nil }
         let clock = clock ?? self.clock
         do {
-            let avoided = try card.counterfactual(operation: usage.operation, explicit: settings.avoids, units: usage.units,
-                                                  seconds: usage.seconds)
+            let priced = try card.pricedCounterfactual(operation: usage.operation, explicit: settings.avoids,
+                                                       units: usage.units, seconds: usage.seconds,
+                                                       outputPixels: usage.outputPixels)
+            let avoided = priced.map(\.item)
             var parameters = usage.parameters
             if let seconds = usage.seconds { parameters["seconds"] = formatQuantity(seconds) }
+            // Which tier of a model priced by size and quality the saving was priced at (the
+            // label says why); kept in the parameters so the ledger's schema is unchanged.
+            if let tier = priced.compactMap(\.tier).first { parameters["avoided-tier"] = tier.tier.key }
             let spent = settings.spent.map { [card.spent($0, operation: usage.operation)] } ?? []
             // The job's id when it chose one: its outputs' `stet` records name this entry.
             let entry = LedgerEntry(
@@ -91,14 +96,19 @@ public final class Recorder: @unchecked Sendable {
 
     /// Records real, paid generations (`stet log generation`): spend, and outputs kept for the
     /// yield. Returns the entry (also when recording is off, so the command can print it).
-    public func recordGeneration(model: String, count: Int?, seconds: Double?, kept: Double?) throws -> LedgerEntry {
+    /// `size` and `quality` choose the tier of a model priced by size and quality.
+    public func recordGeneration(model: String, count: Int?, seconds: Double?, kept: Double?,
+                                 size: String? = nil, quality: String? = nil) throws -> LedgerEntry {
         let card = try self.card ?? location.loadCard()
-        let item = try card.generationSpend(model: model, count: count, seconds: seconds, kept: kept,
-                                            spent: settings.spent)
+        let (item, tier) = try card.pricedGeneration(model: model, count: count, seconds: seconds, kept: kept,
+                                                     spent: settings.spent, size: size, quality: quality)
         var parameters = ["model": item.model]
         if let count { parameters["count"] = String(count) }
         if let seconds { parameters["seconds"] = formatQuantity(seconds) }
         if let kept { parameters["kept"] = formatQuantity(kept) }
+        if let size { parameters["size"] = size }
+        if let quality { parameters["quality"] = quality }
+        if let tier { parameters["tier"] = tier.tier.key }
         let entry = LedgerEntry(
             project: location.project, user: Recorder.user, commandLine: settings.commandLine,
             operation: "generation", parameters: parameters, spent: [item], priceCardHash: card.hash,

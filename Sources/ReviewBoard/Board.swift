@@ -8,8 +8,13 @@ import StetSupport
 /// source's SHA-256), sizes, SHA-256s and dHashes, and near-duplicates folded into stacks.
 public struct Board: Sendable {
     public struct Options: Sendable {
-        /// The proxies' longest edge.
+        /// The proxies' longest edge: what the wipe shows.
         public var proxySize = 1024
+        /// Longest edges of the smaller grid proxies, made from the proxy and cached beside it.
+        /// The page's grid shows the smallest one that fills its cell, so a board of 64 does not
+        /// make the browser decode 64 proxies of 1024 px to show them at 200 (issue 16). Sizes
+        /// not below `proxySize` are left out.
+        public var gridSizes = [256, 512]
         /// Candidates whose dHashes differ in at most this many of 64 bits fold into one stack.
         public var foldDistance = 6
         /// The model that made the candidates, recorded with each decision.
@@ -21,6 +26,15 @@ public struct Board: Sendable {
         public var cacheFolder: String
         public var jobs = ProcessInfo.processInfo.activeProcessorCount
         public init(cacheFolder: String) { self.cacheFolder = cacheFolder }
+    }
+
+    /// A grid proxy: a smaller copy of the proxy.
+    public struct Thumb: Sendable {
+        /// The longest edge it was made for (the URL names it).
+        public var size: Int
+        public var path: String
+        public var width: Int
+        public var height: Int
     }
 
     public struct Candidate: Sendable {
@@ -37,6 +51,8 @@ public struct Board: Sendable {
         public var proxy: String
         public var proxyWidth: Int
         public var proxyHeight: Int
+        /// Grid proxies, smallest first.
+        public var thumbs: [Thumb]
         public var hash: PerceptualHash
         /// 1-based stack this candidate belongs to.
         public var stack: Int
@@ -187,9 +203,26 @@ public struct Board: Sendable {
         }
         let shown = try Load(proxy, options: .strict).run()
         let hash = try PerceptualHash(file: proxy)
+        let thumbs = try makeThumbs(proxy: proxy, sha: sha, options: options)
         return Candidate(index: 0, path: s.path, resolved: s.resolved, sha256: sha, width: header.0, height: header.1,
                          bytes: fileSize(s.resolved), proxy: proxy, proxyWidth: shown.width, proxyHeight: shown.height,
-                         hash: hash, stack: 0)
+                         thumbs: thumbs, hash: hash, stack: 0)
+    }
+
+    /// The grid proxies of one candidate, each shrunk from its proxy (a few milliseconds, not a
+    /// second decode of the source) and cached by the source's SHA-256 like the proxy.
+    static func makeThumbs(proxy: String, sha: String, options: Options) throws -> [Thumb] {
+        try Set(options.gridSizes).filter { $0 > 0 && $0 < options.proxySize }.sorted().map { size in
+            let path = (options.cacheFolder as NSString).appendingPathComponent("\(sha)-\(options.proxySize)-\(size).jpg")
+            if FileManager.default.fileExists(atPath: path) {
+                let info = try Load(path, options: .strict).run()
+                return Thumb(size: size, path: path, width: info.width, height: info.height)
+            }
+            var draft = DraftJob.Options()
+            draft.size = size
+            let (result, _) = try SafeOutputProxy.write(path) { tmp in try DraftJob(draft).run(input: proxy, output: tmp) }
+            return Thumb(size: size, path: path, width: result.width, height: result.height)
+        }
     }
 
     public func asset(_ id: Int) -> Asset? { assets.indices.contains(id - 1) ? assets[id - 1] : nil }

@@ -78,6 +78,13 @@ public final class BoardServer: Sendable {
             guard let c = Self.candidate(board, context) else { return problem(.notFound, "no such candidate") }
             return fileResponse(c.proxy, type: "image/jpeg")
         }
+        router.get("/api/assets/:id/candidates/:n/proxy/:size") { _, context in
+            guard let c = Self.candidate(board, context), let size = context.parameters.get("size").flatMap({ Int($0) }),
+                  let thumb = c.thumbs.first(where: { $0.size == size }) else {
+                return problem(.notFound, "no such grid proxy")
+            }
+            return fileResponse(thumb.path, type: "image/jpeg")
+        }
         router.get("/api/assets/:id/candidates/:n/full") { _, context in
             guard let c = Self.candidate(board, context) else { return problem(.notFound, "no such candidate") }
             let ext = (c.resolved as NSString).pathExtension.lowercased()
@@ -211,9 +218,17 @@ struct CandidateState: Encodable, Sendable {
     var role: String?
 }
 
+/// A grid proxy in the API: its URL and pixel size.
+struct ThumbJSON: Encodable {
+    var url: String, width: Int, height: Int
+}
+
 struct CandidateJSON: Encodable {
     var index: Int, file: String, sha256: String, width: Int, height: Int, bytes: Int64
-    var proxy: String, full: String, proxyWidth: Int, proxyHeight: Int, dhash: String, stack: Int
+    var proxy: String, full: String, proxyWidth: Int, proxyHeight: Int
+    /// Smaller proxies for the grid, smallest first; `proxy` is the largest, for the wipe.
+    var thumbs: [ThumbJSON]
+    var dhash: String, stack: Int
     var decision: String?, locked: Bool, role: String?
 }
 
@@ -228,7 +243,9 @@ struct AssetDetail: Encodable {
             let base = "/api/assets/\(a.id)/candidates/\(c.index)"
             return CandidateJSON(index: c.index, file: c.path, sha256: c.sha256, width: c.width, height: c.height,
                                  bytes: c.bytes, proxy: base + "/proxy", full: base + "/full", proxyWidth: c.proxyWidth,
-                                 proxyHeight: c.proxyHeight, dhash: c.hash.description, stack: c.stack,
+                                 proxyHeight: c.proxyHeight,
+                                 thumbs: c.thumbs.map { ThumbJSON(url: base + "/proxy/\($0.size)", width: $0.width, height: $0.height) },
+                                 dhash: c.hash.description, stack: c.stack,
                                  decision: s.decision, locked: s.locked, role: s.role)
         }
     }

@@ -31,10 +31,35 @@ public struct Usage: Sendable, Equatable {
     public var id: String?
     /// One line each, for the user: what the job noticed about its files (a C2PA manifest).
     public var warnings: [String] = []
+    /// The pixel size one avoided regeneration would have had, for models priced by size:
+    /// the largest output (by area) unless a job says otherwise (a clip's draft or sheet: the
+    /// clip's own frame size, since regenerating means regenerating the clip).
+    public var outputPixels: PixelSize?
 
     public init(operation: String, parameters: [String: String] = [:], inputs: [File] = [], outputs: [File] = [],
-                units: Int = 1, seconds: Double? = nil) {
+                units: Int = 1, seconds: Double? = nil, outputPixels: PixelSize? = nil) {
         self.operation = operation; self.parameters = parameters; self.inputs = inputs; self.outputs = outputs
         self.units = units; self.seconds = seconds
+        self.outputPixels = outputPixels ?? Usage.largest(outputs)
     }
+
+    /// The largest of the files' pixel sizes by area (the first of equals); nil when none has one.
+    public static func largest(_ files: [File]) -> PixelSize? {
+        var best: PixelSize?
+        for f in files {
+            guard let w = f.width, let h = f.height, w > 0, h > 0 else { continue }
+            if best == nil || w * h > best!.width * best!.height { best = PixelSize(width: w, height: h) }
+        }
+        return best
+    }
+}
+
+/// A width and height in pixels.
+public struct PixelSize: Sendable, Equatable, Hashable, Codable, CustomStringConvertible {
+    public var width: Int
+    public var height: Int
+    public init(width: Int, height: Int) { self.width = width; self.height = height }
+    public var area: Int { width * height }
+    /// "1536x1024".
+    public var description: String { "\(width)x\(height)" }
 }

@@ -4,7 +4,8 @@
 usage: review_board.py URL OUTDIR
 
 Loads the board, presses 2 then l, hovers candidate 1 for the 100% loupe and screenshots it,
-opens the A/B wipe and screenshots it, and prints one JSON object with what the page reported.
+opens the A/B wipe and screenshots it, then makes the window larger and smaller and records which
+proxy each grid cell decoded (naturalWidth), and prints one JSON object with what the page reported.
 Exit 3 means chromium or selenium is missing (the caller skips with that message)."""
 import json
 import shutil
@@ -27,6 +28,26 @@ if not CHROMIUM or not shutil.which(DRIVER) and not __import__("os").path.exists
     sys.exit(3)
 
 
+# Each grid image: the width Chromium decoded, the width the page chose, the width the fitted
+# picture needs in device pixels, the widths on offer, and its loading and decoding attributes.
+GRID_STATE = """
+return [...document.querySelectorAll('.cell')].map(cell => {
+  const img = cell.querySelector('img');
+  const a = img.naturalWidth && img.naturalHeight ? img.naturalWidth / img.naturalHeight : 1;
+  return {natural: img.naturalWidth, chosen: Number(img.dataset.width), complete: img.complete,
+          need: Math.min(cell.clientWidth, cell.clientHeight * a) * (window.devicePixelRatio || 1),
+          loading: img.loading, decoding: img.decoding};
+});
+"""
+
+
+def settled_grid(driver, wait):
+    def ready(d):
+        g = d.execute_script(GRID_STATE)
+        return g if g and all(c["complete"] and c["natural"] == c["chosen"] for c in g) else False
+    return wait.until(ready)
+
+
 def main(url, out):
     opts = webdriver.ChromeOptions()
     opts.binary_location = CHROMIUM
@@ -44,6 +65,7 @@ def main(url, out):
         result["loadMs"] = int(driver.execute_script("return document.body.dataset.loadMs"))
         result["wallLoadMs"] = int((time.time() - t0) * 1000)
         result["cells"] = len(driver.find_elements(By.CSS_SELECTOR, ".cell"))
+        result["grid"] = [settled_grid(driver, wait)]
         body = driver.find_element(By.TAG_NAME, "body")
         body.send_keys("2")
         wait.until(lambda d: d.execute_script("return document.body.dataset.lastDecision") == "pick:2")
@@ -78,9 +100,18 @@ def main(url, out):
         result["wipe"] = {k: int(wipe.get_attribute("data-" + k)) for k in ["a", "b", "split"]}
         result["wipe"]["width"] = wipe.size["width"]
         result["wipe"]["height"] = wipe.size["height"]
+        result["wipeNatural"] = driver.execute_script(
+            "return [document.getElementById('wipe-a').naturalWidth, document.getElementById('wipe-b').naturalWidth]")
         wipe.screenshot(out + "/wipe.png")
         body.send_keys("w")
         driver.save_screenshot(out + "/board.png")
+        # A larger then a smaller window: the grid swaps to the smallest proxies that fill its cells.
+        for size in [(1600, 1200), (560, 420)]:
+            before = [c["need"] for c in driver.execute_script(GRID_STATE)]
+            driver.set_window_size(*size)
+            wait.until(lambda d: [c["need"] for c in d.execute_script(GRID_STATE)] != before)
+            time.sleep(0.2)
+            result["grid"].append(settled_grid(driver, wait))
         errors = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"] if hasattr(driver, "get_log") else []
         result["consoleErrors"] = [e.get("message", "") for e in errors]
     finally:

@@ -23,7 +23,8 @@ final class PriceCardTests: XCTestCase {
         XCTAssertEqual(card.models["upscale-api"]?.unit, .call)
         XCTAssertEqual(card.models["flux-dev-mp"]?.unit, .megapixel)
         XCTAssertTrue(card.text.contains("THE PRICES BELOW ARE EXAMPLES"))
-        XCTAssertTrue(card.models.values.allSatisfy { $0.asOf == "2025-06-01" })
+        XCTAssertTrue(card.models.values.allSatisfy { $0.asOf == "2025-06-01" || $0.name == "sora-2-pro" })
+        XCTAssertEqual(card.models["sora-2-pro"]?.asOf, "2025-10-06")
         XCTAssertEqual(card.hash, SHA256.hex(of: Data(DefaultPriceCard.text.utf8)))
     }
 
@@ -126,7 +127,7 @@ final class PriceCardTests: XCTestCase {
         assertCardError(minimal + "\nper_generation = 0\n",
                         "/p/prices.toml: key models.m.per_generation: expected a positive number but found 0")
         assertCardError(minimal + "\nprise = 3\n",
-                        "/p/prices.toml: key models.m.prise: unknown key (expected unit, price, currency, per_generation, as_of or note)")
+                        "/p/prices.toml: key models.m.prise: unknown key (expected unit, price, prices, default, currency, per_generation, as_of or note)")
         assertCardError(minimal + "\n[tiers]\nfinal = \"ghost\"\n",
                         "/p/prices.toml: key tiers.final: names model ghost, which is not in [models]")
         assertCardError(minimal + "\n[avoids]\nreframe = \"ghost x2\"\n",

@@ -135,6 +135,37 @@ final class BoardAPITests: XCTestCase {
         XCTAssertEqual(try RawHTTP.get(port: port, "/api/assets/1/candidates/0/full", host: host, token: token).status, 404)
     }
 
+    /// The grid's smaller proxies (issue 16): listed with their sizes, served by size, made from
+    /// the proxy and cached beside it; only sizes below the proxy's (512 here: just 256).
+    func testGridProxiesAreListedAndServedBySize() throws {
+        let doc = try RawHTTP.get(port: port, "/api/assets/1", host: host, token: token).json()
+        let first = try XCTUnwrap((doc["candidates"] as? [[String: Any]])?.first)
+        let thumbs = try XCTUnwrap(first["thumbs"] as? [[String: Any]])
+        XCTAssertEqual(thumbs.count, 1)
+        XCTAssertEqual(thumbs[0]["url"] as? String, "/api/assets/1/candidates/1/proxy/256")
+        XCTAssertEqual(thumbs[0]["width"] as? Int, 256)
+        XCTAssertEqual(thumbs[0]["height"] as? Int, 192)
+        let small = try RawHTTP.get(port: port, "/api/assets/1/candidates/1/proxy/256", host: host, token: token)
+        XCTAssertEqual(small.status, 200)
+        XCTAssertEqual(small.headers["content-type"], "image/jpeg")
+        let tmp = Self.dir.appendingPathComponent("got-grid-proxy.jpg").path
+        try small.body.write(to: URL(fileURLWithPath: tmp))
+        let img = try Image.decode(tmp)
+        XCTAssertEqual([img.width, img.height], [256, 192])
+        // Its pixels are the proxy's, shrunk: a mean difference of a few levels at most.
+        let proxy = try Image.decode(Self.board.assets[0].candidates[0].proxy).resized(scale: 0.5)
+        let (pa, pb) = (try img.pixels(), try proxy.pixels())
+        XCTAssertEqual(pa.count, pb.count)
+        let mad = zip(pa, pb).reduce(0.0) { $0 + abs(Double($1.0) - Double($1.1)) } / Double(max(pa.count, 1))
+        XCTAssertLessThan(mad, 3)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: Self.board.assets[0].candidates[0].thumbs[0].path))
+        for path in ["/api/assets/1/candidates/1/proxy/512", "/api/assets/1/candidates/1/proxy/abc",
+                     "/api/assets/1/candidates/9/proxy/256"] {
+            XCTAssertEqual(try RawHTTP.get(port: port, path, host: host, token: token).status, 404, path)
+        }
+        XCTAssertEqual(try RawHTTP.get(port: port, "/api/assets/1/candidates/1/proxy/256", host: host, token: "0" + token.dropFirst()).status, 401)
+    }
+
     // MARK: - Token
 
     func testEveryRequestNeedsTheToken() throws {

@@ -151,6 +151,30 @@ final class ReviewBrowserTests: XCTestCase {
         XCTAssertGreaterThan(leftA, 24, "wipe left against A")
         XCTAssertGreaterThan(rightB, 24, "wipe right against B")
         XCTAssertLessThan(leftB, leftA - 5, "the left side is A, not B")
+        // The wipe shows the full proxies (768 px here), not the grid's smaller ones.
+        let wipeNatural = try XCTUnwrap(doc["wipeNatural"] as? [Int])
+        XCTAssertEqual(wipeNatural, [768, 768])
+
+        // The grid decodes the smallest proxy that fills each cell (issue 16): the 512 px grid
+        // proxy in the 1280x900 window (cells need about 460 px), the full 768 px proxy at
+        // 1600x1200 and the 256 px grid proxy at 560x420, as Chromium itself decoded them
+        // (naturalWidth); lazy and async.
+        let grids = try XCTUnwrap(doc["grid"] as? [[[String: Any]]])
+        XCTAssertEqual(grids.count, 3)
+        let offered = [256, 512, 768]
+        for (g, expected) in zip(grids, [512, 768, 256]) {
+            XCTAssertEqual(g.count, 4)
+            for cell in g {
+                let natural = cell["natural"] as? Int ?? 0, need = cell["need"] as? Double ?? 0
+                XCTAssertEqual(natural, expected, "\(g)")
+                XCTAssertGreaterThanOrEqual(Double(natural) + 1, need, "the proxy fills its cell: \(cell)")
+                if let smaller = offered.last(where: { $0 < natural }) {
+                    XCTAssertLessThan(Double(smaller) + 1, need, "no smaller proxy would have filled it: \(cell)")
+                }
+                XCTAssertEqual(cell["loading"] as? String, "lazy")
+                XCTAssertEqual(cell["decoding"] as? String, "async")
+            }
+        }
     }
 
     static func rgb(_ image: Image) throws -> Image { image.bands == 4 ? try image.band(0, count: 3) : image }

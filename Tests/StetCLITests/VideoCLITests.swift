@@ -200,6 +200,34 @@ final class VideoCLITests: XCTestCase {
         XCTAssertEqual(avoided["subtotal"] as! Double, 55.2, accuracy: 1e-9)
     }
 
+    /// A model priced per second by resolution (issue #19): a clip's sheet avoided regenerating
+    /// the clip, so it is priced at the tier covering the clip's 320x180 frames, not the sheet's size.
+    func testSheetOfAClipIsPricedAtTheClipsResolutionTier() throws {
+        let clip = try requireClip()
+        let dir = try Stet.tempDir()
+        let card = dir.appendingPathComponent("prices.toml").path
+        try """
+            [models.vid]
+            unit = "second"
+            default = "720p"
+            [models.vid.prices]
+            "180p" = 0.1
+            "720p" = 0.5
+            """.write(toFile: card, atomically: true, encoding: .utf8)
+        let ledger = dir.appendingPathComponent("l.sqlite").path
+        let r = try Stet.run(["sheet", clip, "-o", dir.appendingPathComponent("s.jpg").path, "--ledger", ledger, "--avoids", "vid"],
+                             env: ["STET_PRICES": card])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let export = try Stet.run(["ledger", "export", "--format", "jsonl", "--ledger", ledger], env: ["STET_PRICES": card])
+        let entry = try JSONSerialization.jsonObject(with: Data(export.stdout.split(separator: "\n")[0].utf8)) as! [String: Any]
+        let sheetWidth = ((entry["outputs"] as! [[String: Any]])[0]["width"] as? Int) ?? 0
+        XCTAssertGreaterThan(sheetWidth, 320)   // the sheet itself would need the 720p tier
+        let avoided = (entry["avoided"] as! [[String: Any]])[0]
+        XCTAssertEqual(avoided["what"] as? String, "1 × vid generation of 5.52 s at 180p (the smallest tier covering 320x180), from --avoids")
+        XCTAssertEqual(avoided["subtotal"] as! Double, 0.552, accuracy: 1e-9)
+        XCTAssertEqual((entry["parameters"] as! [String: String])["avoided-tier"], "180p")
+    }
+
     func testImageCommandsNameAClipForWhatItIs() throws {
         let clip = try requireClip()
         let dir = try Stet.tempDir()

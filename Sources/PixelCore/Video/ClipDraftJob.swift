@@ -89,7 +89,7 @@ public struct ClipDraftJob: Sendable {
                           parameters: ["size": "\(o.size)", "format": "mp4", "crf": "\(o.crf)", "clip": "true"],
                           inputs: [.init(input, width: info.width, height: info.height)],
                           outputs: [.init(output, width: w, height: h), .init(poster, width: w, height: h)],
-                          seconds: seconds)
+                          seconds: seconds, outputPixels: PixelSize(width: info.width, height: info.height))
         return (result, usage)
     }
 }

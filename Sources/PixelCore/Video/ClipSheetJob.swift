@@ -191,7 +191,7 @@ public struct ClipSheetJob: Sendable {
                           inputs: [.init(input, width: info.width, height: info.height)],
                           outputs: [.init(output, width: layout.width, height: layout.height), .init(mapPath)]
                             + (vtt.map { [.init($0.0)] } ?? []),
-                          seconds: seconds)
+                          seconds: seconds, outputPixels: PixelSize(width: info.width, height: info.height))
         return (Result(input: input, output: output, map: mapPath, cells: cells.count, scenes: scenes.count,
                        columns: layout.columns, rows: layout.rows, width: layout.width, height: layout.height,
                        seconds: seconds, frames: frameCount, warning: warning), usage)

@@ -70,12 +70,40 @@ function layout(n) {
   board.style.gridTemplateRows = "repeat(" + Math.ceil(n / best) + ", 1fr)";
 }
 
+// What a grid cell shows: the smallest grid proxy as wide as the picture fitted into the cell,
+// in device pixels, else the full proxy (the wipe's). A board of 64 then decodes 64 small JPEGs,
+// not 64 of 1024 px; the loupe fetches the source itself and the wipe the full proxy.
+function gridSource(c, cell) {
+  const dpr = window.devicePixelRatio || 1;
+  const aspect = c.proxyWidth / c.proxyHeight;
+  const need = Math.min(cell.clientWidth, cell.clientHeight * aspect) * dpr;
+  for (const t of c.thumbs || []) if (t.width + 1 >= need) return { url: t.url, width: t.width };
+  return { url: c.proxy, width: c.proxyWidth };
+}
+
+// Points every grid image at its source for the cells' current size; resolves when all shown
+// images are decoded (body data-grid-ready).
+function pickSources() {
+  document.body.dataset.gridReady = "0";
+  const loads = [];
+  document.querySelectorAll(".cell").forEach((cell) => {
+    const img = cell.querySelector("img");
+    const src = gridSource(candidate(Number(cell.dataset.index)), cell);
+    if (img.dataset.src !== src.url) {
+      img.dataset.src = src.url;
+      img.dataset.width = String(src.width);
+      img.src = withToken(src.url);
+    }
+    loads.push(img.decode().catch(() => {}));
+  });
+  return Promise.all(loads).then(() => { document.body.dataset.gridReady = "1"; });
+}
+
 function render() {
   const board = $("board");
   board.textContent = "";
   const stacks = state.asset.stacks;
   layout(stacks.length);
-  const loads = [];
   stacks.forEach((members, s) => {
     const c = candidate(shownIndex(s));
     const cell = document.createElement("div");
@@ -84,9 +112,9 @@ function render() {
     cell.dataset.index = String(c.index);
     const img = document.createElement("img");
     img.alt = c.file;
-    img.src = withToken(c.proxy);
+    img.loading = "lazy";       // off-screen cells (a window too small for the board) wait
+    img.decoding = "async";     // decoding off the main thread, not blocking the page
     img.draggable = false;
-    loads.push(img.decode().catch(() => {}));
     cell.appendChild(img);
     const badge = document.createElement("span");
     badge.className = "badge";
@@ -107,7 +135,7 @@ function render() {
     board.appendChild(cell);
   });
   paint();
-  return Promise.all(loads);
+  return pickSources();
 }
 
 function paint() {
@@ -240,6 +268,6 @@ document.addEventListener("keydown", (e) => {
 });
 document.addEventListener("DOMContentLoaded", () => {
   $("wipe").addEventListener("mousemove", (e) => setSplit(e.clientX - $("wipe").getBoundingClientRect().left));
-  addEventListener("resize", () => { if (state.asset) layout(state.asset.stacks.length); });
+  addEventListener("resize", () => { if (state.asset) { layout(state.asset.stacks.length); pickSources(); } });
   loadAssets().catch((err) => { status(err.message, true); document.body.dataset.lastError = err.message; });
 });

@@ -20,6 +20,8 @@ struct LogGeneration: ParsableCommand {
             Examples:
               stet log generation --model final --count 4 --kept 1 --tag campaign=spring
               stet log generation --model veo-3 --seconds 24 --kept 8
+              stet log generation --model gpt-image-1 --size 1536x1024 --quality high --count 4 --kept 1
+              stet log generation --model sora-2-pro --size 1792x1024 --seconds 12
             """)
 
     @Option(help: ArgumentHelp("A model or tier from the price card.", valueName: "model"))
@@ -30,6 +32,16 @@ struct LogGeneration: ParsableCommand {
 
     @Option(help: ArgumentHelp("Seconds of video generated (per-second models).", valueName: "s"))
     var seconds: Double?
+
+    @Option(help: ArgumentHelp(
+        "Output size (WIDTHxHEIGHT, or a size on the card such as 1080p), for a model priced by size.",
+        discussion: "Priced at the smallest size tier on the card that covers it; default: the model's default tier.",
+        valueName: "WxH"))
+    var size: String?
+
+    @Option(help: ArgumentHelp("Quality tier (such as low, medium, high), for a model priced by quality; default: the model's default tier.",
+                               valueName: "quality"))
+    var quality: String?
 
     @Option(help: ArgumentHelp("How many outputs (or seconds, with --seconds) you kept; gives the yield.", valueName: "k"))
     var kept: Double?
@@ -59,13 +71,15 @@ struct LogGeneration: ParsableCommand {
                 throw StetError.usage("--no-log (or STET_NO_LOG) leaves stet log generation nothing to do")
             }
             if let card = try? ledgerOptions.location.loadCard() {
-                _ = try card.generationSpend(model: model, count: count, seconds: seconds, kept: kept, spent: nil)
+                _ = try card.generationSpend(model: model, count: count, seconds: seconds, kept: kept, spent: nil,
+                                             size: size, quality: quality)
             }
         }
     }
 
     func run() throws {
-        let entry = try ledgerOptions.recorder().recordGeneration(model: model, count: count, seconds: seconds, kept: kept)
+        let entry = try ledgerOptions.recorder().recordGeneration(model: model, count: count, seconds: seconds, kept: kept,
+                                                                   size: size, quality: quality)
         guard let item = entry.spent.first else { return }
         var line = "Logged \(item.what): \(item.subtotal.exact) \(item.currency) spent"
         if let kept {

@@ -45,10 +45,18 @@ struct Prices: ParsableCommand {
             if let updated = card.updated { lines.append("updated: \(updated)") }
             lines.append("Ledger: \(location.ledgerPath)")
             lines.append("")
-            let rows = card.models.values.sorted { $0.name < $1.name }.map { m -> [String] in
-                let tiers = card.tiers.filter { $0.value == m.name }.keys.sorted().joined(separator: ", ")
-                return [m.name, tiers, "\(m.price.exact) \(m.currency)", m.unit.singular,
-                        formatQuantity(m.perGeneration), "\(m.generationPrice.exact) \(m.currency)", m.asOf ?? ""]
+            let rows = card.models.values.sorted { $0.name < $1.name }.flatMap { m -> [[String]] in
+                let tiers = card.tiers.filter { $0.value == m.name || $0.value.hasPrefix(m.name + "@") }
+                    .map { $0.value == m.name ? $0.key : "\($0.key) (\($0.value.dropFirst(m.name.count)))" }
+                    .sorted().joined(separator: ", ")
+                let own = [m.name, tiers, "\(m.price.exact) \(m.currency)", m.unit.singular,
+                           formatQuantity(m.perGeneration), "\(m.generationPrice.exact) \(m.currency)", m.asOf ?? ""]
+                // A model priced by size and quality: one row per tier under it, the default marked.
+                let grid = m.sortedTiers.map { t -> [String] in
+                    ["  @\(t.key)", t.key == m.defaultTier ? "(default)" : "", "\(t.price.exact) \(m.currency)", m.unit.singular,
+                     formatQuantity(m.perGeneration), "\(t.price.times(m.perGeneration).exact) \(m.currency)", ""]
+                }
+                return [own] + grid
             }
             lines.append(Table.render(header: ["model", "tier", "price", "per", "units/generation", "per generation", "as of"], rows: rows))
             lines.append("")

@@ -29,7 +29,7 @@ struct Review: ParsableCommand {
     @Flag(help: "Open the board in the default browser (xdg-open).")
     var open = false
 
-    @Option(name: .customLong("proxy-size"), help: "Longest edge of the proxies the page shows.")
+    @Option(name: .customLong("proxy-size"), help: "Longest edge of the proxies the wipe shows; the grid shows copies of 256 or 512 px when its cells are that small.")
     var proxySize = 1024
 
     @Option(name: .customLong("fold-distance"), help: "Fold candidates whose dHashes differ in at most this many of 64 bits into one stack (0: identical only; --fold-distance=-1: never).")
