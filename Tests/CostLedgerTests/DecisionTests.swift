@@ -110,7 +110,7 @@ final class DecisionTests: XCTestCase {
         let r = try recorder(tags: [:])
         try r.recordDecision(ReviewDecision(kind: .pick, asset: "id", assetLabel: "takes", candidates: 2, path: p, sha256: sha))
         let ledger = try Ledger.open(ledgerPath, mode: .read)
-        XCTAssertEqual(try ledger.storedSchemaVersion(), 5)
+        XCTAssertEqual(try ledger.storedSchemaVersion(), 6)
         XCTAssertEqual(try ledger.count(), 2)
         XCTAssertEqual(try ledger.decisions().map(\.kind), [.pick])
         XCTAssertEqual(try ledger.consistencyProblems(), [])
