@@ -100,6 +100,7 @@ final class DecisionTests: XCTestCase {
         let queue = try DatabaseQueue(path: ledgerPath)
         try queue.write { db in
             try db.execute(sql: """
+                DROP TABLE budget; DELETE FROM grdb_migrations WHERE identifier = 'v6';
                 DROP TABLE decision; ALTER TABLE entry DROP COLUMN decision_count;
                 DELETE FROM grdb_migrations WHERE identifier = 'v5';
                 PRAGMA user_version = 4;
