@@ -17,6 +17,9 @@ as_owner() {
 }
 case "$cmd" in
 start)
+  # The server must not keep a caller's pipe open (a caller reading our output to its end would
+  # wait for the server to stop): close every descriptor above stderr that we were handed.
+  for fd in /proc/$$/fd/*; do fd="${fd##*/}"; [ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-" 2>/dev/null || true; done
   mkdir -p "$dir"
   dir="$(cd "$dir" && pwd)"
   [ "$(id -u)" -eq 0 ] && chown postgres "$dir"
