@@ -175,16 +175,11 @@ enum LedgerSQL {
         }
         entries = entries.filter { $0.value.0 > 0 }   // the short cuts report empty groups as 0
 
-        var rows: [String: ReportRow] = [:]
-        func key(_ g: String, _ c: String) -> String { g + "\u{1}" + c }
         let avoidedSQL = """
             SELECT \(avoidedGroup), a.currency, CAST(sum(a.subtotal_micros) AS BIGINT) FROM avoided a
             \(join("a")) GROUP BY 1, 2
             """
-        for r in try db.rows(avoidedSQL, joinEntry ? args : []) {
-            let g = r[0].string, c = r[1].string
-            rows[key(g, c), default: ReportRow(group: g, currency: c)].avoided = Money(micros: r[2].int64)
-        }
+        let avoided = try db.rows(avoidedSQL, joinEntry ? args : [])
         let spendSQL = """
             SELECT \(spendGroup), s.currency, CAST(sum(s.subtotal_micros) AS BIGINT),
                 COALESCE(sum(s.generated_count), 0),
@@ -195,7 +190,23 @@ enum LedgerSQL {
                 CAST(sum(CASE WHEN s.kept_seconds IS NOT NULL THEN s.subtotal_micros END) AS BIGINT)
             FROM spend s \(join("s")) GROUP BY 1, 2
             """
-        for r in try db.rows(spendSQL, joinEntry ? args : []) {
+        let spend = try db.rows(spendSQL, joinEntry ? args : [])
+        return finishAggregate(entries: entries, avoided: avoided, spend: spend, grouping: grouping)
+    }
+
+    /// Rows from entry counts per group, avoided money per (group, currency) and spend per
+    /// (group, currency) with its generation sums, in `aggregate`'s column order; shared by the
+    /// rollups' report (`PostgresRollups`).
+    static func finishAggregate(entries: [String: (Int, Int)], avoided: [[SQLValue]], spend: [[SQLValue]],
+                                grouping: ReportGrouping?) -> [ReportRow] {
+        var entries = entries
+        var rows: [String: ReportRow] = [:]
+        func key(_ g: String, _ c: String) -> String { g + "\u{1}" + c }
+        for r in avoided {
+            let g = r[0].string, c = r[1].string
+            rows[key(g, c), default: ReportRow(group: g, currency: c)].avoided = Money(micros: r[2].int64)
+        }
+        for r in spend {
             let g = r[0].string, c = r[1].string
             var row = rows[key(g, c), default: ReportRow(group: g, currency: c)]
             row.spent = Money(micros: r[2].int64)

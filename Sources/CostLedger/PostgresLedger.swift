@@ -48,6 +48,7 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
                             environment: [String: String] = ProcessInfo.processInfo.environment) throws -> PostgresLedger {
         let ledger = try connectOnly(text, environment: environment)
         try ledger.prepareSchema(mode: mode)
+        try ledger.prepareRollups()
         return ledger
     }
 
@@ -353,6 +354,22 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
         }
     }
 
+    /// Creates and fills the rollups when the ledger has none yet (a new ledger, or one an
+    /// older Stet made), under the schema's advisory lock so it happens once.
+    private func prepareRollups() throws {
+        let exists = { (db: SQLRows) throws -> Bool in
+            try db.rows("SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'stet_rollups'",
+                        []).first?.first?.int64 ?? 0 > 0
+        }
+        if try transaction("BEGIN", { try exists($0) }) { return }
+        try transaction { db in
+            _ = try db.rows("SELECT pg_advisory_xact_lock(?)", [.int(PostgresLedger.schemaLockKey)])
+            if try exists(db) { return }
+            for statement in PostgresRollups.build { _ = try db.rows(statement, []) }
+            _ = try db.rows("INSERT INTO stet_rollups DEFAULT VALUES", [])
+        }
+    }
+
     public func storedSchemaVersion() throws -> Int { try transaction { try schemaVersion($0) ?? 0 } }
 
     // MARK: - Writing
@@ -378,6 +395,7 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
             ON CONFLICT (uuid) DO NOTHING
             RETURNING id, uuid
         ),
+        \(PostgresRollups.insertCTEs)
         f AS (
             INSERT INTO entry_file (entry_id, role, position, path, sha256, width, height, bytes)
             SELECT ins.id, r.role, r.position, r.path, r.sha256, r.width, r.height, r.bytes
@@ -488,11 +506,16 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
 
     public func count(_ filter: LedgerFilter) throws -> Int { try read { try LedgerSQL.count($0, filter: filter) } }
 
-    public func consistencyProblems() throws -> [String] { try read { try LedgerSQL.consistencyProblems($0) } }
+    public func consistencyProblems() throws -> [String] {
+        try read { try LedgerSQL.consistencyProblems($0) + PostgresRollups.problems($0) }
+    }
 
     public func report(by grouping: ReportGrouping, filter: LedgerFilter, currentCard: PriceCard?) throws -> SavingsReport {
         // One snapshot (REPEATABLE READ) for every part, so they all see the same entries.
-        let parts = try read { db in try LedgerSQL.reportParts(grouping: grouping, filter: filter).map { try $0(db) } }
+        // Unfiltered and whole-day reports read the running totals; others the entries.
+        let jobs = PostgresRollups.covers(filter) ? PostgresRollups.reportParts(grouping: grouping, filter: filter)
+            : LedgerSQL.reportParts(grouping: grouping, filter: filter)
+        let parts = try read { db in try jobs.map { try $0(db) } }
         return LedgerSQL.assemble(parts, ledger: name, grouping: grouping, filter: filter, currentCard: currentCard)
     }
 

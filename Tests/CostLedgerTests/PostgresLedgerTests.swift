@@ -154,7 +154,12 @@ final class PostgresLedgerTests: XCTestCase {
         XCTAssertEqual(versions, [1, 2, 3, 4, 5, 6])
         XCTAssertEqual(try reader.count(), 1)
         XCTAssertEqual(try reader.entries().first?.tags, ["campaign": "spring"])
-        XCTAssertEqual(try reader.consistencyProblems(), [])
+        XCTAssertEqual(try reader.consistencyProblems(), [])   // the running totals were built from the rows
+        XCTAssertEqual(try reader.report(by: .operation).totals.first?.entries, 1)
+        // `stet ledger check` compares the running totals with the rows.
+        _ = try old.execute("UPDATE rollup_entry SET entries = entries + 1")
+        XCTAssertEqual(try reader.consistencyProblems(), ["rollup_entry: 2 running totals disagree with the entries"])
+        _ = try old.execute("UPDATE rollup_entry SET entries = entries - 1")
 
         _ = try old.execute("INSERT INTO stet_schema (version) VALUES (7)")
         let name = PostgresURL.redacted(url)
