@@ -37,6 +37,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // libvips through pkg-config; Debian's libvips-dev provides vips.pc.
@@ -62,13 +64,17 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))] + hostTuning),
         // One variadic SQLite call the ledger needs (see its header).
         .target(name: "CSQLiteTuning", linkerSettings: [.linkedLibrary("sqlite3")]),
-        // The price card and the SQLite cost-avoidance log.
+        // The price card and the cost-avoidance log: SQLite (embedded, the default) or a team's
+        // PostgreSQL server (postgres-nio, linked here only).
         .target(
             name: "CostLedger",
             dependencies: [
                 "StetSupport", "CSQLiteTuning",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The review board's web server (Hummingbird), its page and its JSON API; the only target

@@ -83,7 +83,24 @@ mkdir -p $OUT/project/.stet && cp $F/candidate-2.jpg $OUT/project/hero.jpg
 # DEMO-MORE (other commands join here)
 run log generation --model final --count 4 --kept 1
 run log generation --model gpt-image-1 --size 1536x1024 --quality high --count 2 --kept 1   # priced at its tier
+run budget set project=project 1 USD --warn 50%
+(cd $OUT/project && run log generation --model final --count 20 --kept 3)
+run budget
 run savings
+# The team ledger: a throwaway PostgreSQL server (when PostgreSQL is installed) takes this
+# machine's entries, and reports from there; the password comes from the environment.
+if [ -x /usr/lib/postgresql/15/bin/initdb ]; then
+  pgdir="$(mktemp -d /tmp/stet-demo-pg.XXXXXX)"
+  trap './scripts/pg-test-server.sh stop "$pgdir"' EXIT
+  eval "$(./scripts/pg-test-server.sh start "$pgdir")"
+  export PGPASSWORD="$STET_TEST_PG_PASSWORD"
+  run ledger push --to "$STET_TEST_PG_URL"
+  run ledger push --to "$STET_TEST_PG_URL"
+  run savings --ledger "$STET_TEST_PG_URL" --by model
+  run ledger check --ledger "$STET_TEST_PG_URL"
+else
+  echo "  (no PostgreSQL: the team ledger example is skipped; ./scripts/setup.sh installs postgresql-15)"
+fi
 
 echo
 echo "Outputs:"

@@ -5,7 +5,14 @@ cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 swift build --build-tests
 log="$(mktemp)"
-trap 'rm -f "$log"' EXIT
+pgdir=""
+cleanup() { rm -f "$log"; [ -n "$pgdir" ] && ./scripts/pg-test-server.sh stop "$pgdir"; return 0; }
+trap cleanup EXIT
+# The PostgreSQL ledger's tests run against a throwaway server (unless one is given already).
+if [ -z "${STET_TEST_PG_URL:-}" ] && [ -x /usr/lib/postgresql/15/bin/initdb ]; then
+  pgdir="$(mktemp -d /tmp/stet-pg.XXXXXX)"
+  set -a; eval "$(./scripts/pg-test-server.sh start "$pgdir")"; set +a
+fi
 status=0
 swift test --skip-build --disable-swift-testing 2>&1 | tee "$log" || status=$?
 # One plain closing line: "N passed, N failed".

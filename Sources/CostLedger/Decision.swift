@@ -106,56 +106,11 @@ extension Ledger {
                 return try Row.fetchAll(db, sql: """
                     SELECT d.kind, d.asset, d.asset_label, d.candidates, d.path, d.sha256, d.model, d.role
                     FROM decision d CROSS JOIN entry e ON e.id = d.entry_id \(w) ORDER BY d.entry_id
-                    """, arguments: args).map { r in
+                    """, arguments: StatementArguments(args.map(\.grdb))).map { r in
                     ReviewDecision(kind: ReviewDecision.Kind(rawValue: r[0]) ?? .pick, asset: r[1], assetLabel: r[2],
                                    candidates: r[3], path: r[4], sha256: r[5], model: r[6], role: r[7])
                 }
             }
         }
-    }
-
-    /// Measured yield per group: for each (asset, candidate) only its last decision counts; an
-    /// asset's candidates count once as reviewed, in the group of its last decisions.
-    static func reviewYields(_ db: Database, grouping: ReportGrouping?, filter: LedgerFilter) throws -> [String: ReviewYield] {
-        let (w, args) = filter.whereClause()
-        let group: String
-        switch grouping {
-        case nil: group = "'total'"
-        case .operation: group = "e.operation"
-        case .project: group = "COALESCE(e.project, '(none)')"
-        case .user: group = "e.user"
-        case .day: group = "e.day"
-        case .tag: group = "d.tags"
-        case .model: group = "CASE WHEN d.model = '' THEN '(unspecified)' ELSE d.model END"
-        }
-        let clause = (w.isEmpty ? "WHERE " : w + " AND ") + "d.candidates > 0"
-        let sql = """
-            WITH last AS (
-                SELECT g, asset, candidates, kind FROM (
-                    SELECT \(group) AS g, d.asset AS asset, d.candidates AS candidates, d.kind AS kind,
-                        row_number() OVER (PARTITION BY d.asset, d.sha256 ORDER BY d.entry_id DESC) AS rn
-                    FROM decision d CROSS JOIN entry e ON e.id = d.entry_id \(clause)
-                ) WHERE rn = 1
-            )
-            SELECT g, (SELECT total(c) FROM (SELECT max(l2.candidates) AS c FROM last l2 WHERE l2.g = last.g GROUP BY l2.asset)),
-                sum(kind IN ('pick', 'lock'))
-            FROM last GROUP BY g
-            """
-        var result: [String: ReviewYield] = [:]
-        for r in try Row.fetchAll(db, sql: sql, arguments: args) {
-            let g: String = r[0]
-            let reviewed: Double = r[1]
-            let y = ReviewYield(reviewed: Int(reviewed), kept: r[2])
-            if grouping == .tag {
-                let labels = tagLabels(g)
-                for t in labels.isEmpty ? ["(untagged)"] : labels {
-                    let old = result[t] ?? ReviewYield(reviewed: 0, kept: 0)
-                    result[t] = ReviewYield(reviewed: old.reviewed + y.reviewed, kept: old.kept + y.kept)
-                }
-            } else {
-                result[g] = y
-            }
-        }
-        return result
     }
 }

@@ -8,7 +8,8 @@ extension Ledger {
     public func entries(_ filter: LedgerFilter = LedgerFilter()) throws -> [LedgerEntry] {
         try mapErrors {
             try pool.read { db in
-                let (w, args) = filter.whereClause()
+                let (w, values) = filter.whereClause()
+                let args = StatementArguments(values.map(\.grdb))
                 let ids = "SELECT e.id FROM entry e \(w)"
                 var files: [Int64: (inputs: [FileRecord], outputs: [FileRecord])] = [:]
                 try Ledger.eachRow(db, "SELECT entry_id, role, path, sha256, width, height, bytes FROM entry_file WHERE entry_id IN (\(ids)) ORDER BY entry_id, role, position", args) { r in
@@ -61,6 +62,21 @@ extension Ledger {
 }
 
 extension Ledger {
+    /// Up to `limit` entries with ids above `after`, oldest first (`stet ledger push` sends a
+    /// ledger in such batches).
+    public func entries(after: Int64, limit: Int) throws -> [LedgerEntry] {
+        let last = try mapErrors {
+            try pool.read { db in
+                try Int64.fetchOne(db, sql: "SELECT max(id) FROM (SELECT id FROM entry WHERE id > ? ORDER BY id LIMIT ?)",
+                                   arguments: [after, limit])
+            }
+        }
+        guard let last else { return [] }
+        var filter = LedgerFilter()
+        filter.idRange = (after, last)
+        return try entries(filter)
+    }
+
     /// Walks a query's rows without materialising them all.
     static func eachRow(_ db: Database, _ sql: String, _ args: StatementArguments, _ body: (Row) throws -> Void) throws {
         let cursor = try Row.fetchCursor(db, sql: sql, arguments: args)

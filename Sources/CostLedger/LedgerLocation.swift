@@ -3,13 +3,18 @@ import StetSupport
 
 /// Where the ledger and the price card are, found the way git finds `.git/`.
 ///
-/// Ledger: `--ledger PATH`, else `$STET_LEDGER`, else `.stet/ledger.sqlite` in the nearest folder
-/// upward from the working directory that has a `.stet/`, else the per-user ledger
-/// `$XDG_DATA_HOME/stet/ledger.sqlite` (`~/.local/share/stet/ledger.sqlite`).
+/// Ledger: `--ledger PATH|URL`, else `$STET_LEDGER`, else `$STET_LEDGER_URL`, else `url = …` in the
+/// nearest `.stet/config.toml`, else `.stet/ledger.sqlite` in the nearest folder upward from the
+/// working directory that has a `.stet/`, else the per-user ledger
+/// `$XDG_DATA_HOME/stet/ledger.sqlite` (`~/.local/share/stet/ledger.sqlite`). A URL
+/// (`postgresql://…`) names a team's PostgreSQL server instead of a file.
 ///
 /// Price card: `$STET_PRICES`, else `prices.toml` next to the ledger, else the built-in example card.
 public struct LedgerLocation: Equatable, Sendable {
-    public enum Source: String, Sendable { case option = "--ledger", environment = "STET_LEDGER", project = ".stet", user = "per-user" }
+    public enum Source: String, Sendable {
+        case option = "--ledger", environment = "STET_LEDGER", environmentURL = "STET_LEDGER_URL"
+        case config = ".stet/config.toml", project = ".stet", user = "per-user"
+    }
 
     public var ledgerPath: String
     public var source: Source
@@ -17,20 +22,29 @@ public struct LedgerLocation: Equatable, Sendable {
     public var project: String?
     /// The price card file to use, or nil for the built-in card.
     public var pricesPath: String?
+    /// The `.stet/config.toml` the URL came from, when it did.
+    public var configPath: String?
 
     public static let folderName = ".stet"
+    public static let configName = "config.toml"
     public static let ledgerName = "ledger.sqlite"
     public static let pricesName = "prices.toml"
 
     public static func resolve(explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment,
-                               cwd: String = FileManager.default.currentDirectoryPath) -> LedgerLocation {
+                               cwd: String = FileManager.default.currentDirectoryPath, configURL readConfig: Bool = true) -> LedgerLocation {
         let project = findProject(from: cwd)
         let path: String
         let source: Source
+        var configPath: String?
+        let configURL = !readConfig ? nil : project.flatMap { readConfigURL(($0 as NSString).appendingPathComponent("\(folderName)/\(configName)")) }
         if let explicit, !explicit.isEmpty {
-            path = absolute(explicit, cwd: cwd); source = .option
+            path = PostgresURL.isURL(explicit) ? explicit : absolute(explicit, cwd: cwd); source = .option
         } else if let env = environment["STET_LEDGER"], !env.isEmpty {
-            path = absolute(env, cwd: cwd); source = .environment
+            path = PostgresURL.isURL(env) ? env : absolute(env, cwd: cwd); source = .environment
+        } else if let env = environment["STET_LEDGER_URL"], !env.isEmpty {
+            path = env; source = .environmentURL
+        } else if let (file, url) = configURL {
+            path = url; source = .config; configPath = file
         } else if let project {
             path = (project as NSString).appendingPathComponent("\(folderName)/\(ledgerName)"); source = .project
         } else {
@@ -40,10 +54,29 @@ public struct LedgerLocation: Equatable, Sendable {
         if let env = environment["STET_PRICES"], !env.isEmpty {
             prices = absolute(env, cwd: cwd)
         } else {
-            let beside = (FilePath.parent(path) as NSString).appendingPathComponent(pricesName)
-            if FileManager.default.fileExists(atPath: beside) { prices = beside }
+            // A server has no folder: its card is the project's (.stet/prices.toml), if any.
+            let folder = PostgresURL.isURL(path) ? project.map { ($0 as NSString).appendingPathComponent(folderName) } : FilePath.parent(path)
+            let beside = folder.map { ($0 as NSString).appendingPathComponent(pricesName) }
+            if let beside, FileManager.default.fileExists(atPath: beside) { prices = beside }
         }
-        return LedgerLocation(ledgerPath: path, source: source, project: project, pricesPath: prices)
+        return LedgerLocation(ledgerPath: path, source: source, project: project, pricesPath: prices, configPath: configPath)
+    }
+
+    /// `url = "postgresql://…"` from a project's config file (top level or under `[ledger]`).
+    static func readConfigURL(_ file: String) -> (String, String)? {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { return nil }
+        var section = ""
+        for raw in text.split(whereSeparator: \.isNewline) {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.hasPrefix("[") { section = line.trimmingCharacters(in: CharacterSet(charactersIn: "[] ")); continue }
+            guard section == "" || section == "ledger", line.hasPrefix("url"), let eq = line.firstIndex(of: "=") else { continue }
+            guard line[..<eq].trimmingCharacters(in: .whitespaces) == "url" else { continue }
+            var value = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+            if let hash = value.range(of: " #") { value = String(value[..<hash.lowerBound]).trimmingCharacters(in: .whitespaces) }
+            value = value.trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+            return value.isEmpty ? nil : (file, value)
+        }
+        return nil
     }
 
     /// The nearest folder at or above `cwd` that contains a `.stet` folder.
@@ -90,7 +123,7 @@ public struct LedgerLocation: Equatable, Sendable {
 
     /// Creates the per-user folder when recording into the per-user ledger for the first time.
     public func prepareFolder() throws {
-        guard source == .user else { return }
+        guard source == .user, !isURL else { return }
         let dir = FilePath.parent(ledgerPath)
         do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
             throw StetError.output(ledgerPath, "folder \(dir) cannot be created")

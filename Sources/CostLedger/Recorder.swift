@@ -33,8 +33,11 @@ public final class Recorder: @unchecked Sendable {
     private let card: PriceCard?
     private let digests = FileDigests()
     private let lock = NSLock()
-    private var ledger: Ledger?
+    private var ledger: (any LedgerStore)?
     private let clock = CommandClock()
+    /// Told, one line each, when an entry this recorder wrote pushed a budget across its
+    /// warning line or its limit (the CLI prints them; the core prints nothing).
+    public var onBudgetWarning: (@Sendable (String) -> Void)?
 
     public var isEnabled: Bool { settings.enabled }
 
@@ -45,7 +48,13 @@ public final class Recorder: @unchecked Sendable {
         do {
             let card = try location.loadCard()
             if let avoids = settings.avoids { _ = try card.avoidSpec(avoids) }
-            try Ledger.checkRecordable(location.ledgerPath, createsFolder: location.source == .user)
+            if location.isURL {
+                // A server is connected to now, so a bad URL, a wrong password or a server that
+                // is down stops the command before it does any work.
+                ledger = try location.openStore(.record, environment: environment)
+            } else {
+                try Ledger.checkRecordable(location.ledgerPath, createsFolder: location.source == .user)
+            }
             self.card = card
         } catch let error as StetError {
             throw error.isUsage ? error : RecorderError(error)
@@ -145,11 +154,18 @@ public final class Recorder: @unchecked Sendable {
 
     private func append(_ entry: LedgerEntry) throws {
         lock.lock(); defer { lock.unlock() }
-        if ledger == nil {
-            try location.prepareFolder()
-            ledger = try Ledger.open(location.ledgerPath, mode: .record)
+        if ledger == nil { ledger = try location.openStore(.record) }
+        // Test hook: STET_LEDGER_TEST_PAUSE_BEFORE_RECORD=SECONDS sleeps after the work, before
+        // recording, so a test can take the server away in between.
+        if let text = ProcessInfo.processInfo.environment["STET_LEDGER_TEST_PAUSE_BEFORE_RECORD"], let seconds = Double(text) {
+            FileHandle.standardError.write(Data("stet-test: about to record\n".utf8))
+            Thread.sleep(forTimeInterval: seconds)
         }
-        try ledger!.append(entry)
+        try ledger!.append([entry])
+        // Budgets are checked only for spend, and a budget check that fails does not undo the entry.
+        if !entry.spent.isEmpty, let onBudgetWarning, let lines = try? ledger!.budgetWarnings(after: entry) {
+            for line in lines { onBudgetWarning(line) }
+        }
     }
 
     public static var user: String {

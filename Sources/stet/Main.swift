@@ -25,6 +25,12 @@ enum Main {
                 + " (stet --help lists the commands)")
             exit(2)
         }
+        // A password in a URL on the command line is in every user's `ps`: refused before
+        // anything else, and never echoed.
+        if let refusal = LedgerURLGuard.refusal(arguments) {
+            Console.error(refusal)
+            exit(2)
+        }
         do {
             var command = try Stet.parseAsRoot()
             try command.run()

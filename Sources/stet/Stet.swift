@@ -26,6 +26,7 @@ struct Stet: ParsableCommand {
             Prices.self,
             LogCommand.self,
             Savings.self,
+            BudgetCommand.self,
             LedgerCommand.self,
         ]
     )

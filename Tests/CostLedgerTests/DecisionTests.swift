@@ -100,6 +100,7 @@ final class DecisionTests: XCTestCase {
         let queue = try DatabaseQueue(path: ledgerPath)
         try queue.write { db in
             try db.execute(sql: """
+                DROP TABLE budget; DELETE FROM grdb_migrations WHERE identifier = 'v6';
                 DROP TABLE decision; ALTER TABLE entry DROP COLUMN decision_count;
                 DELETE FROM grdb_migrations WHERE identifier = 'v5';
                 PRAGMA user_version = 4;
@@ -110,7 +111,7 @@ final class DecisionTests: XCTestCase {
         let r = try recorder(tags: [:])
         try r.recordDecision(ReviewDecision(kind: .pick, asset: "id", assetLabel: "takes", candidates: 2, path: p, sha256: sha))
         let ledger = try Ledger.open(ledgerPath, mode: .read)
-        XCTAssertEqual(try ledger.storedSchemaVersion(), 5)
+        XCTAssertEqual(try ledger.storedSchemaVersion(), 6)
         XCTAssertEqual(try ledger.count(), 2)
         XCTAssertEqual(try ledger.decisions().map(\.kind), [.pick])
         XCTAssertEqual(try ledger.consistencyProblems(), [])

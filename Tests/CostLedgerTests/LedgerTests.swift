@@ -261,10 +261,11 @@ final class LedgerTests: XCTestCase {
             expected = key(try ledger.report(by: .tag).rows)
             XCTAssertEqual(expected.count, 4, "\(expected)")
         }
-        // Back to v3 by hand: the v5 and v4 tables, columns and indexes gone, the migrations unrecorded.
+        // Back to v3 by hand: the v6, v5 and v4 tables, columns and indexes gone, the migrations unrecorded.
         let queue = try DatabaseQueue(path: ledgerPath)
         try queue.write { db in
             try db.execute(sql: """
+                DROP TABLE budget; DELETE FROM grdb_migrations WHERE identifier = 'v6';
                 DROP TABLE decision; ALTER TABLE entry DROP COLUMN decision_count;
                 DELETE FROM grdb_migrations WHERE identifier = 'v5';
                 DROP INDEX entry_tags; DROP INDEX avoided_price;

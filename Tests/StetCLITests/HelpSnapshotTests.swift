@@ -8,7 +8,8 @@ final class HelpSnapshotTests: XCTestCase {
     static let commands: [[String]] = [
         [], ["info"], ["draft"], ["grid"], ["sheet"], ["split"], ["reframe"], ["mask"], ["inpaint"], ["patch"], ["upscale"],
         ["init"], ["prices"], ["log", "generation"], ["savings"], ["ledger", "export"], ["ledger", "import"],
-        ["ledger", "check"], ["review"], ["locks"], ["lock"], ["unlock"],
+        ["ledger", "check"], ["ledger", "push"], ["review"], ["locks"], ["lock"], ["unlock"],
+        ["budget"], ["budget", "set"], ["budget", "remove"],
     ]
 
     func testHelpMatchesTheSnapshots() throws {

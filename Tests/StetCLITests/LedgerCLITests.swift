@@ -54,7 +54,7 @@ final class LedgerCLITests: XCTestCase {
         try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
         let initRun = try stet(["init"], cwd: dir, env: ["STET_LEDGER": ""])
         XCTAssertEqual(initRun.status, 0, initRun.stderr)
-        XCTAssertTrue(initRun.stdout.contains("Initialised \(dir.path)/.stet: prices.toml, ledger.sqlite (ledger schema v5)"), initRun.stdout)
+        XCTAssertTrue(initRun.stdout.contains("Initialised \(dir.path)/.stet: prices.toml, ledger.sqlite (ledger schema v6)"), initRun.stdout)
         let cardText = try String(contentsOfFile: dir.path + "/.stet/prices.toml", encoding: .utf8)
         XCTAssertTrue(cardText.contains("THE PRICES BELOW ARE EXAMPLES"))
         try card.write(toFile: dir.path + "/.stet/prices.toml", atomically: true, encoding: .utf8)
@@ -153,7 +153,7 @@ final class LedgerCLITests: XCTestCase {
         let csvExport = try stet(["ledger", "export", "--format", "csv"], cwd: sub, env: env).stdout
         XCTAssertEqual(csvExport.split(separator: "\n").count, 10)
         XCTAssertEqual(try stet(["ledger", "check"], cwd: sub, env: env).stdout,
-                       "ok: 9 entries, schema v5, \(dir.path)/.stet/ledger.sqlite\n")
+                       "ok: 9 entries, schema v6, \(dir.path)/.stet/ledger.sqlite\n")
     }
 
     func testNoLogWritesNothing() throws {
@@ -176,7 +176,7 @@ final class LedgerCLITests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(FileManager.default.fileExists(atPath: xdg + "/stet/ledger.sqlite"))
         let check = try stet(["ledger", "check"], cwd: dir, env: ["XDG_DATA_HOME": xdg, "STET_LEDGER": ""])
-        XCTAssertEqual(check.stdout, "ok: 1 entry, schema v5, \(xdg)/stet/ledger.sqlite\n")
+        XCTAssertEqual(check.stdout, "ok: 1 entry, schema v6, \(xdg)/stet/ledger.sqlite\n")
         // log generation with --no-log is a usage error, not a silent no-op.
         r = try stet(["log", "generation", "--model", "final", "--count", "1", "--no-log", "--ledger", ledger])
         XCTAssertEqual(r.status, 2)
@@ -262,7 +262,7 @@ final class LedgerCLITests: XCTestCase {
         for loop in loops { loop.waitUntilExit() }
         XCTAssertEqual(loops.map(\.terminationStatus), Array(repeating: 0, count: 8))
         let check = try stet(["ledger", "check", "--ledger", ledger])
-        XCTAssertEqual(check.stdout, "ok: \(8 * perLoop) entries, schema v5, \(ledger)\n", check.stderr)
+        XCTAssertEqual(check.stdout, "ok: \(8 * perLoop) entries, schema v6, \(ledger)\n", check.stderr)
         let report = try json(try stet(["savings", "--by", "tag", "--ledger", ledger, "--format", "json"]).stdout)
         let rows = try XCTUnwrap(report["rows"] as? [[String: Any]])
         for p in 1...8 {
@@ -306,7 +306,7 @@ final class LedgerCLITests: XCTestCase {
         // The next command writes at once (no stale lock), and nothing of the killed ones remains.
         let after = try stet(["log", "generation", "--model", "final", "--count", "1", "--ledger", ledger])
         XCTAssertEqual(after.status, 0, after.stderr)
-        XCTAssertEqual(try stet(["ledger", "check", "--ledger", ledger]).stdout, "ok: 4 entries, schema v5, \(ledger)\n")
+        XCTAssertEqual(try stet(["ledger", "check", "--ledger", ledger]).stdout, "ok: 4 entries, schema v6, \(ledger)\n")
         let export = try stet(["ledger", "export", "--ledger", ledger, "--format", "jsonl"]).stdout
         XCTAssertFalse(export.contains("doomed"))
         let report = try json(try stet(["savings", "--ledger", ledger, "--format", "json"]).stdout)

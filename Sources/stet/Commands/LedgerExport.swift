@@ -8,7 +8,7 @@ struct LedgerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ledger",
         abstract: "Work with the cost-avoidance ledger itself.",
-        subcommands: [LedgerExport.self, LedgerImport.self, LedgerCheck.self])
+        subcommands: [LedgerExport.self, LedgerImport.self, LedgerPush.self, LedgerCheck.self])
 }
 
 /// `stet ledger export --format jsonl|csv`: every entry, for spreadsheets and other tools.
@@ -51,7 +51,7 @@ struct LedgerExport: ParsableCommand {
         if let output {
             try SafeOutput.refuseOverwritingInputs(output: output, inputs: [location.ledgerPath])
         }
-        let ledger = try Ledger.open(location.ledgerPath, mode: .read)
+        let ledger = try location.openStore(.read)
         let entries = try ledger.entries(try LedgerFilterOptions.make(since: since, until: until, tags: tags))
         var data = Data()
         if format == "csv" {

@@ -45,10 +45,9 @@ struct LedgerImport: ParsableCommand {
             }
         }
         let location = ledgerPath.location
-        try location.prepareFolder()
-        let ledger = try Ledger.open(location.ledgerPath, mode: .record)
+        let ledger = try location.openStore(.record)
         let (added, skipped) = try ledger.importEntries(entries)
-        Console.out("Imported \(added) entr\(added == 1 ? "y" : "ies") into \(location.ledgerPath)" + (skipped > 0 ? " (\(skipped) already there)" : ""))
+        Console.out("Imported \(added) entr\(added == 1 ? "y" : "ies") into \(ledger.name)" + (skipped > 0 ? " (\(skipped) already there)" : ""))
     }
 
     static func reason(_ error: Error) -> String {

@@ -86,6 +86,6 @@ struct LogGeneration: ParsableCommand {
             let generated = seconds ?? Double(count ?? 0)
             line += ", kept \(formatQuantity(kept)) of \(formatQuantity(generated))\(seconds != nil ? " s" : "")"
         }
-        Console.out(line + " (\(ledgerOptions.location.ledgerPath))")
+        Console.out(line + " (\(ledgerOptions.location.ledgerName))")
     }
 }

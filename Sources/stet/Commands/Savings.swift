@@ -47,7 +47,7 @@ struct Savings: ParsableCommand {
 
     func run() throws {
         let location = ledgerPath.location
-        let ledger = try Ledger.open(location.ledgerPath, mode: .read)
+        let ledger = try location.openStore(.read)
         let card = try? location.loadCard()
         let report = try ledger.report(by: ReportGrouping(rawValue: by)!, filter: try filter(), currentCard: card)
         switch format {

@@ -7,9 +7,9 @@ import StetSupport
 /// process (`recorder()`), which checks the card, `--avoids` and the ledger before any work.
 struct LedgerOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
-        "Ledger database to record into.",
-        discussion: "Default: $STET_LEDGER, else .stet/ledger.sqlite in the nearest folder upward that has a .stet/, else $XDG_DATA_HOME/stet/ledger.sqlite.",
-        valueName: "path"))
+        "Ledger to record into: an SQLite file, or a postgresql:// URL (no password; use PGPASSWORD or ~/.pgpass).",
+        discussion: "Default: $STET_LEDGER, else $STET_LEDGER_URL, else url in .stet/config.toml, else .stet/ledger.sqlite in the nearest folder upward that has a .stet/, else $XDG_DATA_HOME/stet/ledger.sqlite.",
+        valueName: "path|url"))
     var ledger: String?
 
     @Flag(name: .customLong("no-log"), help: "Record nothing in the cost-avoidance log (also STET_NO_LOG=1); the ledger is not even opened.")
@@ -53,7 +53,9 @@ struct LedgerOptions: ParsableArguments {
         let settings = Recorder.Settings(ledger: ledger, enabled: !loggingDisabled, avoids: avoids,
                                          tags: try parsedTags(), spent: spent,
                                          commandLine: LedgerOptions.commandLine, version: StetVersion.current)
-        return try RecorderCache.shared.recorder(settings)
+        let recorder = try RecorderCache.shared.recorder(settings)
+        if recorder.onBudgetWarning == nil { recorder.onBudgetWarning = { Console.warning($0) } }
+        return recorder
     }
 
     func parsedTags() throws -> [String: String] { try Tags.parse(tags) }
@@ -85,9 +87,9 @@ final class RecorderCache: @unchecked Sendable {
 /// Reading commands (savings, export, prices) name a ledger the same way, without recording.
 struct LedgerPathOption: ParsableArguments {
     @Option(help: ArgumentHelp(
-        "Ledger database to read.",
-        discussion: "Default: $STET_LEDGER, else .stet/ledger.sqlite in the nearest folder upward that has a .stet/, else $XDG_DATA_HOME/stet/ledger.sqlite.",
-        valueName: "path"))
+        "Ledger to read: an SQLite file, or a postgresql:// URL (no password; use PGPASSWORD or ~/.pgpass).",
+        discussion: "Default: $STET_LEDGER, else $STET_LEDGER_URL, else url in .stet/config.toml, else .stet/ledger.sqlite in the nearest folder upward that has a .stet/, else $XDG_DATA_HOME/stet/ledger.sqlite.",
+        valueName: "path|url"))
     var ledger: String?
 
     var location: LedgerLocation { LedgerLocation.resolve(explicit: ledger) }
