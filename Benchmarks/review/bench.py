@@ -6,7 +6,8 @@
    cache off, median of N runs. Peer: the same 64 files the board's grid decoded (its grid
    proxies) in a plain <img> page served by Python's ThreadingHTTPServer (no token, no API, no
    JSON); and, for scale, the 64 full 1024 px proxies in the same plain page (what the board
-   decoded before it had grid proxies).
+   decoded before it had grid proxies). The peer pages use the same loading="lazy" and
+   decoding="async" as the board.
 2. 200 concurrent API requests on loopback: 200 keep-alive connections at once, each sending
    R requests for GET /api/assets/1 (the 64-candidate detail, about 30 KB of JSON); errors
    (non-200, resets, timeouts) counted, latency medians and p99. Peer: the same bytes as a file
@@ -15,7 +16,10 @@
 The 12 MP photographs are made here by upscaling CSun_Hays80 photographs with `vips resize`
 (4000 px wide) into a temporary folder, removed at the end; nothing is committed.
 
-usage: Benchmarks/review/bench.py [--runs 7] [--requests 25] [--stet PATH]
+With --before PATH (an older stet binary), that build's board on the same photographs is loaded
+in the same alternation, for a before/after in one run.
+
+usage: Benchmarks/review/bench.py [--runs 7] [--requests 25] [--stet PATH] [--before PATH]
 """
 import argparse
 import asyncio
@@ -153,6 +157,7 @@ def main():
     ap.add_argument("--requests", type=int, default=25)
     ap.add_argument("--clients", type=int, default=200)
     ap.add_argument("--stet", default=None)
+    ap.add_argument("--before", default=None, help="an older stet binary whose board is loaded in the same run")
     ap.add_argument("--photos", default=None, help="keep the 12 MP photographs in this folder (reused if it holds 64)")
     a = ap.parse_args()
     stet = a.stet or os.path.join(subprocess.check_output(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT).decode().strip(), "stet")
@@ -164,6 +169,10 @@ def main():
         n = len(have) if len(have) == 64 else make_photos(photos)
         os.makedirs(os.path.join(work, "proj", ".stet"))
         board, url, ready_s = start_board(stet, photos, os.path.join(work, "proj"))
+        before = None
+        if a.before:
+            os.makedirs(os.path.join(work, "before", ".stet"))
+            before = start_board(a.before, photos, os.path.join(work, "before"))
         port = int(url.split(":")[2].split("/")[0])
         token = url.split("token=")[1]
         detail = subprocess.check_output(["curl", "-s", "-H", "Authorization: Bearer " + token,
@@ -191,16 +200,22 @@ def main():
         for i, path in enumerate(full_files):
             shutil.copy(path, os.path.join(static, "full-%02d.jpg" % i))
         with open(os.path.join(static, "index.html"), "w") as f:
-            f.write(PEER_PAGE.replace("%s", "".join('<img src="grid-%02d.jpg">' % i for i in range(len(grid_files)))))
+            f.write(PEER_PAGE.replace("%s", "".join('<img src="grid-%02d.jpg" loading="lazy" decoding="async">' % i for i in range(len(grid_files)))))
         with open(os.path.join(static, "full.html"), "w") as f:
-            f.write(PEER_PAGE.replace("%s", "".join('<img src="full-%02d.jpg">' % i for i in range(len(full_files)))))
+            f.write(PEER_PAGE.replace("%s", "".join('<img src="full-%02d.jpg" loading="lazy" decoding="async">' % i for i in range(len(full_files)))))
         with open(os.path.join(static, "asset.json"), "wb") as f:
             f.write(detail)
         srv, sport = start_static(static)
 
-        stet_ms, peer_ms, full_ms = [], [], []
+        stet_ms, peer_ms, full_ms, before_ms = [], [], [], []
+        if before:
+            page_load(d, before[1])
         try:
-            for _ in range(a.runs):   # alternate A B C
+            for _ in range(a.runs):   # alternate A B C (D)
+                if before:
+                    ms, cells = page_load(d, before[1])
+                    assert cells == n, cells
+                    before_ms.append(ms)
                 ms, cells = page_load(d, url)
                 assert cells == n, cells
                 stet_ms.append(ms)
@@ -216,6 +231,9 @@ def main():
         p_load = asyncio.run(load(sport, "/asset.json", "", a.clients, a.requests))
         board.terminate()
         board.wait()
+        if before:
+            before[0].terminate()
+            before[0].wait()
         srv.shutdown()
         res = {
             "candidates": n, "proxy_bytes_total": sum(os.path.getsize(p) for p in full_files),
@@ -225,7 +243,8 @@ def main():
             "page_load_ms": {"stet_median": statistics.median(stet_ms), "peer_median": statistics.median(peer_ms),
                              "ratio": round(statistics.median(stet_ms) / statistics.median(peer_ms), 2),
                              "stet_runs": stet_ms, "peer_runs": peer_ms,
-                             "full_proxies_static_median": statistics.median(full_ms), "full_proxies_static_runs": full_ms},
+                             "full_proxies_static_median": statistics.median(full_ms), "full_proxies_static_runs": full_ms,
+                             "before_median": statistics.median(before_ms) if before_ms else None, "before_runs": before_ms},
             "api_200_concurrent": {"stet": s_load, "peer": p_load,
                                    "median_latency_ratio": round(s_load["median_ms"] / p_load["median_ms"], 2)
                                    if s_load["median_ms"] and p_load["median_ms"] else None},
