@@ -112,18 +112,7 @@ public enum FileRole: Hashable, Sendable, CustomStringConvertible {
 
     /// Replaces every role token in `text` with `path(role)` (the role's name where it is nil).
     public static func render(_ text: String, _ path: (FileRole) -> String?) -> String {
-        guard text.contains(open) else { return text }
-        var out = ""
-        var rest = Substring(text)
-        while let start = rest.firstIndex(of: open) {
-            out += rest[..<start]
-            let after = rest.index(after: start)
-            guard let end = rest[after...].firstIndex(of: close) else { out += rest[start...]; return out }
-            let key = String(rest[after..<end])
-            out += FileRole(key: key).map { path($0) ?? $0.name } ?? key
-            rest = rest[rest.index(after: end)...]
-        }
-        return out + rest
+        Token.render(text, open: open, close: close) { key in FileRole(key: key).map { path($0) ?? $0.name } ?? key }
     }
 }
 

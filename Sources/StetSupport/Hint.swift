@@ -30,18 +30,7 @@ public enum Hint: String, CaseIterable, Sendable {
 
     /// Replaces every hint token in `text` with `spell(hint)`.
     public static func render(_ text: String, _ spell: (Hint) -> String) -> String {
-        guard text.contains(open) else { return text }
-        var out = ""
-        var rest = Substring(text)
-        while let start = rest.firstIndex(of: open) {
-            out += rest[..<start]
-            let after = rest.index(after: start)
-            guard let end = rest[after...].firstIndex(of: close) else { out += rest[start...]; return out }
-            let name = String(rest[after..<end])
-            out += Hint(rawValue: name).map(spell) ?? name
-            rest = rest[rest.index(after: end)...]
-        }
-        return out + rest
+        Token.render(text, open: open, close: close) { name in Hint(rawValue: name).map(spell) ?? name }
     }
 
     /// The spelling of a command-line flag: `--lenient`, `--limit-pixels`.
@@ -55,4 +44,22 @@ extension Hint: CustomStringConvertible {
 extension StetError {
     /// The message with its hints spelled by `spell` (the CLI: `Hint.flag`).
     public func rendered(_ spell: (Hint) -> String = Hint.flag) -> String { Hint.render(description, spell) }
+}
+
+/// Tokens in a message (`OPEN key CLOSE`), for hints and file roles: each replaced by what
+/// `replace` says of its key; an unclosed token is left as it is.
+enum Token {
+    static func render(_ text: String, open: Character, close: Character, _ replace: (String) -> String) -> String {
+        guard text.contains(open) else { return text }
+        var out = ""
+        var rest = Substring(text)
+        while let start = rest.firstIndex(of: open) {
+            out += rest[..<start]
+            let after = rest.index(after: start)
+            guard let end = rest[after...].firstIndex(of: close) else { out += rest[start...]; return out }
+            out += replace(String(rest[after..<end]))
+            rest = rest[rest.index(after: end)...]
+        }
+        return out + rest
+    }
 }

@@ -78,7 +78,7 @@ final class ProvenanceCommandsCLITests: XCTestCase {
                        "reframe": "\(d)/rf/shot-instagram-square.png", "inpaint": "\(d)/fixed.png",
                        "patch": "\(d)/patched.png", "split": "\(d)/cells/shot-1.png"]
         let ledgerEntries = try entries(ledger)
-        let sourceHash = try SHA256Hex.of(src)
+        let sourceHash = try Stet.sha256sum(src)
         for (operation, path) in outputs {
             let i = try info(path)
             XCTAssertEqual(i.generation, Self.record, operation)
@@ -144,18 +144,5 @@ final class ProvenanceCommandsCLITests: XCTestCase {
         XCTAssertTrue(keep.stderr.contains("copied unchanged into the output and no longer matches its pixels; re-sign it"), keep.stderr)
         XCTAssertTrue(try info(kept).c2pa)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("kept.c2pa").path))
-    }
-}
-
-/// The SHA-256 of a file, from the system's sha256sum (independent of Stet's own).
-enum SHA256Hex {
-    static func of(_ path: String) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
-        p.arguments = [path]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        try p.run(); p.waitUntilExit()
-        return String(String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).prefix(64))
     }
 }

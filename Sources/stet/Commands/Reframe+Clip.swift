@@ -5,16 +5,6 @@ import StetSupport
 
 /// `stet reframe CLIP --for shorts,...`: a clip reframed along a smoothed path (`ClipReframeJob`).
 extension Reframe {
-    /// The clips among `inputs` when they are all clips; nil when none is (a mix is refused).
-    static func clips(in inputs: [String]) throws -> [String]? {
-        let kinds = inputs.map(ClipSniffer.isClip)
-        guard kinds.contains(true) else { return nil }
-        guard !kinds.contains(false) else {
-            throw StetError.usage("Expected only images or only video clips but received both; reframe them in two runs")
-        }
-        return inputs
-    }
-
     func runClips(_ clips: [String], recorder: Recorder) throws {
         guard mode != "pad" else { throw StetError.usage("Expected --mode crop or auto for a video clip but received pad") }
         guard saliencyMap == nil, format == nil else {

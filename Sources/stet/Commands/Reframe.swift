@@ -105,7 +105,7 @@ struct Reframe: ParsableCommand {
         if list { return printList() }
         let recorder = try ledgerOptions.recorder()
         let inputs = try InputList.expand(images, recursive: batch.recursive)
-        if let clips = try Self.clips(in: inputs) { return try runClips(clips, recorder: recorder) }
+        if let clips = try InputList.clips(in: inputs, command: "reframe") { return try runClips(clips, recorder: recorder) }
         if let saliencyMap {
             guard inputs.count == 1 else {
                 throw StetError.usage("Expected one image with --saliency-map but received \(inputs.count)")

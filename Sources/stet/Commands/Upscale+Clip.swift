@@ -5,17 +5,6 @@ import StetSupport
 
 /// `stet upscale CLIP --scale N`: a clip enlarged frame by frame (`ClipUpscaleJob`), to MP4.
 extension UpscaleCommand {
-    /// The clips among `inputs`, when they are all clips; nil when none is. A mix is refused:
-    /// the two kinds take different options and outputs.
-    static func clips(in inputs: [String]) throws -> [String]? {
-        let kinds = inputs.map(ClipSniffer.isClip)
-        guard kinds.contains(true) else { return nil }
-        guard !kinds.contains(false) else {
-            throw StetError.usage("Expected only images or only video clips but received both; upscale them in two runs")
-        }
-        return inputs
-    }
-
     func runClips(_ clips: [String], recorder: Recorder) throws {
         guard let scale, width == nil, height == nil else {
             throw StetError.usage("Expected --scale 2, 3 or 4 for a video clip but received \(width != nil ? "--width" : "--height")")

@@ -100,7 +100,7 @@ struct UpscaleCommand: ParsableCommand {
     func run() throws {
         let recorder = try ledgerOptions.recorder()
         let inputs = try InputList.expand(images, recursive: batch.recursive)
-        if let clips = try Self.clips(in: inputs) { return try runClips(clips, recorder: recorder) }
+        if let clips = try InputList.clips(in: inputs, command: "upscale") { return try runClips(clips, recorder: recorder) }
         let suffix = scale.map { "@\($0)x" } ?? "-up"
         let targets = try CommandOutputs.resolve(output: outputs.outputPath, outDir: outputs.outDir, format: format, inputs: inputs,
                                                  defaultPattern: "%s\(suffix).\(format?.fileExtension ?? "%e")",

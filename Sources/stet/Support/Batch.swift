@@ -34,6 +34,17 @@ enum InputList {
         return out
     }
 
+    /// The inputs when they are all video clips (found from their bytes), nil when none is; a
+    /// mix is refused, since the two kinds take different options and outputs.
+    static func clips(in inputs: [String], command: String) throws -> [String]? {
+        let kinds = inputs.map(ClipSniffer.isClip)
+        guard kinds.contains(true) else { return nil }
+        guard !kinds.contains(false) else {
+            throw StetError.usage("Expected only images or only video clips but received both; \(command) them in two runs")
+        }
+        return inputs
+    }
+
     private static func images(in folder: String, recursive: Bool, extensions: Set<String>) throws -> [String] {
         let fm = FileManager.default
         guard let names = try? fm.contentsOfDirectory(atPath: folder) else {
