@@ -114,6 +114,32 @@ final class ProvenanceCarryTests: XCTestCase {
         XCTAssertEqual(try Image.decode(out).width, 40)
     }
 
+    /// InvokeAI (4.x flat keys, and 2.x `sd-metadata`) and Fooocus (JSON `parameters`) name the same
+    /// settings differently: each is typed, and carried into a JPEG like the rest.
+    func testInvokeAIAndFooocusRecordsAreTypedAndCarried() throws {
+        let invoke4 = #"{"generation_mode":"txt2img","positive_prompt":"a brass owl","negative_prompt":"blur","width":1024,"height":768,"seed":2971803142,"cfg_scale":6.5,"steps":28,"scheduler":"dpmpp_2m","model":{"key":"k","hash":"h","name":"juggernautXL","base":"sdxl","type":"main"},"app_version":"4.2.4"}"#
+        let invoke2 = #"{"model_weights":"stable-diffusion-1.5","app_version":"2.3.5","image":{"prompt":[{"prompt":"a tin robot","weight":1.0}],"steps":40,"cfg_scale":7.5,"seed":42,"width":512,"height":512,"sampler":"k_lms"}}"#
+        let fooocus = #"{"prompt":"a glass fox","negative_prompt":"","resolution":"(1152, 896)","guidance_scale":4.0,"sampler":"dpmpp_2m_sde_gpu","scheduler":"karras","seed":"1234567","base_model":"juggernautXL_v8Rundiffusion.safetensors","steps":30,"metadata_scheme":"fooocus","version":"Fooocus v2.5.0"}"#
+        let a = Provenance.read(data: F.png([F.tEXt("invokeai_metadata", invoke4)])).generation?.invokeai
+        XCTAssertEqual(a, ToolParameters(prompt: "a brass owl", negativePrompt: "blur", seed: 2_971_803_142, steps: 28, cfgScale: 6.5,
+                                         sampler: nil, scheduler: "dpmpp_2m", width: 1024, height: 768, model: "juggernautXL",
+                                         tool: "InvokeAI 4.2.4"))
+        let b = Provenance.read(data: F.png([F.tEXt("sd-metadata", invoke2)])).generation?.invokeai
+        XCTAssertEqual(b, ToolParameters(prompt: "a tin robot", seed: 42, steps: 40, cfgScale: 7.5, sampler: "k_lms", width: 512,
+                                         height: 512, model: "stable-diffusion-1.5", tool: "InvokeAI 2.3.5"))
+        let src = try write("fooocus.png", F.png([F.tEXt("parameters", fooocus), F.tEXt("fooocus_scheme", "fooocus")]))
+        let c = Provenance.read(path: src).generation
+        XCTAssertNil(c?.automatic1111)
+        XCTAssertEqual(c?.fooocus, ToolParameters(prompt: "a glass fox", negativePrompt: "", seed: 1_234_567, steps: 30, cfgScale: 4,
+                                                  sampler: "dpmpp_2m_sde_gpu", scheduler: "karras", width: 1152, height: 896,
+                                                  model: "juggernautXL_v8Rundiffusion.safetensors", tool: "Fooocus v2.5.0"))
+        let out = dir + "/f.jpg"
+        _ = try ProvenanceCarry.save(try picture(), to: out, encoding: .standard, source: src, operation: "upscale",
+                                     parameters: [:], options: options())
+        XCTAssertEqual(Provenance.read(path: out).generation?.fooocus, c?.fooocus)
+        XCTAssertEqual(content(Provenance.read(path: out).generation), content(c))
+    }
+
     func testStripWritesNothing() throws {
         let src = try write("src.png", F.png([F.tEXt("parameters", F.a1111)]))
         XCTAssertNil(try ProvenanceCarry.prepare(source: src, operation: "draft", parameters: [:], entry: "x",

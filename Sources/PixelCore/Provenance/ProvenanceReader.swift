@@ -7,7 +7,11 @@ public struct GenerationRecord: Codable, Equatable, Sendable {
     public var automatic1111: A1111Parameters?
     /// ComfyUI's `prompt` and `workflow` graphs.
     public var comfyui: ComfyUI?
-    /// Other text chunks that hold JSON (InvokeAI's `invokeai_metadata`, Fooocus' JSON `parameters`).
+    /// InvokeAI's record (`invokeai_metadata`, or InvokeAI 2's `sd-metadata`), its common settings typed.
+    public var invokeai: ToolParameters?
+    /// Fooocus' JSON `parameters`, its common settings typed.
+    public var fooocus: ToolParameters?
+    /// Other text chunks that hold JSON (InvokeAI's `invokeai_metadata`, Fooocus' JSON `parameters`), as they are.
     public var json: [String: JSONValue]?
     /// Other text chunks, as text.
     public var text: [String: String]?
@@ -22,7 +26,8 @@ public struct GenerationRecord: Codable, Equatable, Sendable {
     }
 
     public var isEmpty: Bool {
-        automatic1111 == nil && comfyui == nil && json == nil && text == nil && userComment == nil && xmp == nil
+        automatic1111 == nil && comfyui == nil && invokeai == nil && fooocus == nil && json == nil && text == nil
+            && userComment == nil && xmp == nil
     }
 }
 
@@ -276,6 +281,11 @@ private struct Reader {
         }
         if value.first == "{" || value.first == "[", let json = JSONValue.parse(value) {
             record.json = (record.json ?? [:]).merging([key: json]) { a, _ in a }
+            switch key {
+            case "invokeai_metadata", "sd-metadata": record.invokeai = record.invokeai ?? ToolParameters.invokeAI(json)
+            case "parameters": record.fooocus = record.fooocus ?? ToolParameters.fooocus(json)
+            default: break
+            }
         } else if (record.text?.count ?? 0) < 64 {
             record.text = (record.text ?? [:]).merging([key: value]) { a, _ in a }
         }

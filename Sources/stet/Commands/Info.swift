@@ -100,7 +100,12 @@ struct Info: ParsableCommand {
         var parts: [String] = []
         if let a = g.automatic1111 { parts.append(a.seed.map { "a1111 seed \($0)" } ?? "a1111") }
         if g.comfyui != nil { parts.append("comfyui") }
-        if g.json != nil || g.text != nil { parts.append("text") }
+        if let p = g.invokeai { parts.append(p.seed.map { "invokeai seed \($0)" } ?? "invokeai") }
+        if let p = g.fooocus { parts.append(p.seed.map { "fooocus seed \($0)" } ?? "fooocus") }
+        // JSON records already shown by their tool's name are not "text" as well.
+        let typed: Set<String> = g.invokeai != nil ? ["invokeai_metadata", "sd-metadata"] : []
+        let otherJSON = (g.json ?? [:]).keys.filter { !typed.contains($0) && !($0 == "parameters" && g.fooocus != nil) }
+        if !otherJSON.isEmpty || g.text != nil { parts.append("text") }
         if g.xmp != nil { parts.append("xmp") }
         if g.userComment != nil { parts.append("exif") }
         return parts.joined(separator: ",")
