@@ -15,7 +15,10 @@ image edge and loses one row per layer; every computed output lane costs 9 x inp
 (2 flops each). The context rows computed twice are counted as work done (the kernel did them),
 and their share is printed.
 
-Peak: cores x 2 FMA units x 8 floats (AVX2) x 2 flops x the clock in /proc/cpuinfo ("cpu MHz").
+Peak: cores x 2 FMA units x 8 floats (AVX2) x 2 flops x the clock in /proc/cpuinfo ("cpu MHz"),
+and the same at the clock the cores are measured to run at (a chain of dependent adds, one a
+cycle, per CPU-second; compiled with `cc`): on a virtual machine /proc/cpuinfo gives the nominal
+clock, and a boost clock above it puts the achieved rate above "peak".
 The rate is per CPU-second in the kernel, times the cores, so a machine shared with other work
 does not lower it (a core taken away is not counted), but a turbo clock above /proc/cpuinfo's or
 hyperthreads sharing a core's FMA units would change what the peak means.
@@ -87,6 +90,31 @@ def clock_mhz():
     sys.exit("kernel: no cpu MHz in /proc/cpuinfo")
 
 
+CLOCK_C = r"""
+#include <stdio.h>
+#include <time.h>
+int main(void) {
+    struct timespec a, b; long n = 1000000000L, x = 0;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &a);
+    for (long i = 0; i < n; i++) __asm__ volatile("add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0" : "+r"(x));
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &b);
+    printf("%f\n", 4.0 * n / ((b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9) / 1e6);
+    return x == 0;
+}
+"""
+
+
+def measured_mhz(tmp):
+    """The clock the cores really run at: a chain of dependent adds (one a cycle) per CPU-second
+    (so time the process was not scheduled does not count); None without a C compiler."""
+    src, exe = os.path.join(tmp, "clock.c"), os.path.join(tmp, "clock")
+    open(src, "w").write(CLOCK_C)
+    if subprocess.run(["cc", "-O2", src, "-o", exe], capture_output=True).returncode != 0:
+        return None
+    return statistics.median(float(subprocess.run([exe], capture_output=True, text=True, check=True).stdout)
+                             for _ in range(3))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--stet", default=os.path.join(ROOT, ".build", "release", "stet"))
@@ -131,6 +159,7 @@ def main():
             rates.append(done / seconds / 1e9 * 1)  # flops per CPU-second
             shares.append(refiner / max(total, 1))
             walls.append(total / freq)
+        measured = measured_mhz(tmp)
     per_core = statistics.median(rates)
     print(f"refiner x{args.scale} ({' '.join(f'{i}->{o}' for i, o in shapes)}), {args.size}x{args.size} input, "
           f"{cores} cores at {mhz:.0f} MHz (/proc/cpuinfo)")
@@ -141,6 +170,11 @@ def main():
     print(f"achieved: {per_core:.1f} GFLOP/s per core, {per_core * cores:.1f} GFLOP/s on {cores} cores; "
           f"AVX2 FMA peak {peak / cores:.1f} per core, {peak:.1f} on {cores} cores: {100 * per_core * cores / peak:.0f}% of peak "
           f"(median of {args.runs})")
+    if measured:
+        peak_measured = cores * 2 * 8 * 2 * measured / 1000
+        print(f"measured clock {measured:.0f} MHz (dependent adds per CPU-second; /proc/cpuinfo gives the nominal "
+              f"{mhz:.0f}): AVX2 FMA peak at that clock {peak_measured:.1f} GFLOP/s on {cores} cores, so "
+              f"{100 * per_core * cores / peak_measured:.0f}% of it")
 
 
 if __name__ == "__main__":
