@@ -37,6 +37,7 @@ from PIL import Image
 from skimage.metrics import structural_similarity
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+MAGICK = "convert"  # --magick
 
 
 def y601(rgb8):
@@ -91,7 +92,7 @@ def methods(stet):
 
     def magick(lr_path, lr, size, s, tmp):
         out = os.path.join(tmp, "magick.png")
-        dt = run(["convert", lr_path, "-filter", "Lanczos", "-resize", f"{size[0]}x{size[1]}!", out])
+        dt = run([MAGICK, lr_path, "-filter", "Lanczos", "-resize", f"{size[0]}x{size[1]}!", out])
         return read_rgb(out), dt
 
     def vips(lr_path, lr, size, s, tmp):
@@ -175,7 +176,7 @@ def speed(args, tmp):
         out = os.path.join(tmp, f"speed-peer.{ext}")
         size = f"{1024 * s}x{1024 * s}"
         cmds[f"vips resize {s} (lanczos3)"] = ["vips", "resize", inp, out, str(s)]
-        cmds["ImageMagick convert -filter Lanczos -resize"] = ["convert", inp, "-filter", "Lanczos", "-resize", size + "!", out]
+        cmds["ImageMagick convert -filter Lanczos -resize"] = [MAGICK, inp, "-filter", "Lanczos", "-resize", size + "!", out]
         for name, flt in (("BICUBIC", "Image.BICUBIC"), ("LANCZOS", "Image.LANCZOS")):
             cmds[f"Pillow {name} (python3 process)"] = [
                 sys.executable, "-c", "import sys; from PIL import Image; im = Image.open(sys.argv[1]); "
@@ -193,7 +194,7 @@ def speed(args, tmp):
         vips_median = statistics.median(times[f"vips resize {s} (lanczos3)"])
         for k in cmds:
             med = statistics.median(times[k])
-            results.append((ext, k, med, min(times[k]), med / vips_median, (1024 * s) ** 2 / 1e6 / med, max(rss[k]) / 1024))
+            results.append((f"{ext} x{s}", k, med, min(times[k]), med / vips_median, (1024 * s) ** 2 / 1e6 / med, max(rss[k]) / 1024))
     return results
 
 
@@ -206,9 +207,12 @@ def main():
     ap.add_argument("--limit", type=int, default=0, help="use only the first N test images")
     ap.add_argument("--runs", type=int, default=7, help="speed runs per command at x2 (a third of them at x4)")
     ap.add_argument("--speed-scales", type=int, nargs="+", default=[2, 4], help="scales to time (2, 4)")
+    ap.add_argument("--magick", default="convert", help="ImageMagick's convert (default: the one on PATH)")
     ap.add_argument("--no-quality", action="store_true")
     ap.add_argument("--no-speed", action="store_true")
     args = ap.parse_args()
+    global MAGICK
+    MAGICK = args.magick
     if not os.access(args.stet, os.X_OK):
         sys.exit(f"bench: {args.stet}: not built; run swift build -c release first")
     with tempfile.TemporaryDirectory(prefix="stet-upscale-bench-") as tmp:
@@ -234,7 +238,7 @@ def main():
             print("| output | command | median (s) | best (s) | median / vips resize | MP/s (output, median) | peak RSS (MB) |")
             print("|---|---|---:|---:|---:|---:|---:|")
             for ext, k, med, best, ratio, mps, mb in res:
-                print(f"| {ext}{' x4' if 'scale 4' in k or 'resize 4' in k else ''} | {k} | {med:.3f} | {best:.3f} | {ratio:.2f} | {mps:.1f} | {mb:.0f} |")
+                print(f"| {ext} | {k} | {med:.3f} | {best:.3f} | {ratio:.2f} | {mps:.1f} | {mb:.0f} |")
 
 
 if __name__ == "__main__":
