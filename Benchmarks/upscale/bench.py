@@ -14,9 +14,10 @@ test photographs are therefore the odd-numbered half of CSun_Hays80 (the default
 which no weights were trained on.
 
 Speed: a 1024x1024 RGB image to 2048x2048 as whole commands (process start, decode,
-upscale, encode), `stet upscale --scale 2` against `vips resize 2` on the same input,
-interleaved, median of N runs, with peak memory (max RSS) from /usr/bin/time; and the same
-image to 4096x4096 with each x4 setting against `vips resize 4`.
+upscale, encode), `stet upscale --scale 2` (fast and best) against `vips resize 2`,
+ImageMagick and Pillow (each as a process) on the same input, interleaved, median of N runs,
+each median divided by vips resize's, with peak memory (max RSS) from /usr/bin/time; and the
+same image to 4096x4096 with each x4 setting against the same peers.
 
 Usage (from the repository root, after `swift build -c release`):
   python3 Benchmarks/upscale/bench.py [--test-dir DIR] [--stet .build/release/stet] [--limit N]
@@ -36,6 +37,7 @@ from PIL import Image
 from skimage.metrics import structural_similarity
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+MAGICK = "convert"  # --magick
 
 
 def y601(rgb8):
@@ -90,7 +92,7 @@ def methods(stet):
 
     def magick(lr_path, lr, size, s, tmp):
         out = os.path.join(tmp, "magick.png")
-        dt = run(["convert", lr_path, "-filter", "Lanczos", "-resize", f"{size[0]}x{size[1]}!", out])
+        dt = run([MAGICK, lr_path, "-filter", "Lanczos", "-resize", f"{size[0]}x{size[1]}!", out])
         return read_rgb(out), dt
 
     def vips(lr_path, lr, size, s, tmp):
@@ -99,15 +101,13 @@ def methods(stet):
         return read_rgb(out), dt
 
     return [
-        ("Stet learned (the default: bank + refiner; at x3 and x4 over eight orientations, then back-projection)",
+        ("Stet learned (the default, --preset fast: bank + refiner, one pass; back-projection at x3 and x4)",
          stet_method("learned")),
-        ("Stet learned --back-projection off", stet_method("learned", "--back-projection", "off")),
-        ("Stet learned --back-projection on", stet_method("learned", "--back-projection", "on")),
-        ("Stet learned --flips on (four flips, not the transposes)", stet_method("learned", "--flips", "on")),
-        ("Stet learned --flips off (bank + refiner, one pass, + back-projection at x3 and x4)",
-         stet_method("learned", "--flips", "off")),
-        ("Stet learned --no-refiner --flips off (bank, + back-projection at x3 and x4)",
-         stet_method("learned", "--no-refiner", "--flips", "off")),
+        ("Stet learned --preset best (eight orientations, then back-projection)", stet_method("learned", "--preset", "best")),
+        ("Stet learned --preset best --flips on (four flips, not the transposes)",
+         stet_method("learned", "--preset", "best", "--flips", "on")),
+        ("Stet learned --back-projection on (fast, + back-projection at x2)", stet_method("learned", "--back-projection", "on")),
+        ("Stet learned --no-refiner (bank, + back-projection at x3 and x4)", stet_method("learned", "--no-refiner")),
         ("Stet lanczos", stet_method("lanczos")),
         ("bicubic (Pillow BICUBIC)", pillow(Image.BICUBIC)),
         ("Pillow LANCZOS", pillow(Image.LANCZOS)),
@@ -166,13 +166,21 @@ def speed(args, tmp):
             return [args.stet, "upscale", inp, "--scale", str(s), *extra, "-o", os.path.join(tmp, f"speed-stet.{ext}"),
                     "--no-log"]
         if s == 2:
-            cmds = {"stet upscale --scale 2": stet(), "stet upscale --scale 2 --no-refiner": stet("--no-refiner"),
+            cmds = {"stet upscale --scale 2": stet(), "stet upscale --scale 2 --preset best": stet("--preset", "best"),
+                    "stet upscale --scale 2 --no-refiner": stet("--no-refiner"),
                     "stet upscale --scale 2 --back-projection on": stet("--back-projection", "on")}
         else:
-            cmds = {"stet upscale --scale 4": stet(), "stet upscale --scale 4 --flips on": stet("--flips", "on"),
-                    "stet upscale --scale 4 --flips off": stet("--flips", "off"),
-                    "stet upscale --scale 4 --no-refiner --flips off": stet("--no-refiner", "--flips", "off")}
-        cmds[f"vips resize {s} (lanczos3)"] = ["vips", "resize", inp, os.path.join(tmp, f"speed-vips.{ext}"), str(s)]
+            cmds = {"stet upscale --scale 4": stet(), "stet upscale --scale 4 --preset best": stet("--preset", "best"),
+                    "stet upscale --scale 4 --preset best --flips on": stet("--preset", "best", "--flips", "on"),
+                    "stet upscale --scale 4 --no-refiner": stet("--no-refiner")}
+        out = os.path.join(tmp, f"speed-peer.{ext}")
+        size = f"{1024 * s}x{1024 * s}"
+        cmds[f"vips resize {s} (lanczos3)"] = ["vips", "resize", inp, out, str(s)]
+        cmds["ImageMagick convert -filter Lanczos -resize"] = [MAGICK, inp, "-filter", "Lanczos", "-resize", size + "!", out]
+        for name, flt in (("BICUBIC", "Image.BICUBIC"), ("LANCZOS", "Image.LANCZOS")):
+            cmds[f"Pillow {name} (python3 process)"] = [
+                sys.executable, "-c", "import sys; from PIL import Image; im = Image.open(sys.argv[1]); "
+                f"im.resize((im.width * {s}, im.height * {s}), {flt}).save(sys.argv[2], quality=95)", inp, out]
         times = {k: [] for k in cmds}
         rss = {k: [] for k in cmds}
         for _ in range(args.runs if s == 2 else max(1, args.runs // 3)):
@@ -183,9 +191,10 @@ def speed(args, tmp):
                 if p.returncode != 0:
                     sys.exit(f"bench: {' '.join(c)} failed: {p.stderr.strip()}")
                 rss[k].append(int(p.stderr.strip().splitlines()[-1]))
+        vips_median = statistics.median(times[f"vips resize {s} (lanczos3)"])
         for k in cmds:
             med = statistics.median(times[k])
-            results.append((ext, k, med, min(times[k]), (1024 * s) ** 2 / 1e6 / med, max(rss[k]) / 1024))
+            results.append((f"{ext} x{s}", k, med, min(times[k]), med / vips_median, (1024 * s) ** 2 / 1e6 / med, max(rss[k]) / 1024))
     return results
 
 
@@ -198,9 +207,12 @@ def main():
     ap.add_argument("--limit", type=int, default=0, help="use only the first N test images")
     ap.add_argument("--runs", type=int, default=7, help="speed runs per command at x2 (a third of them at x4)")
     ap.add_argument("--speed-scales", type=int, nargs="+", default=[2, 4], help="scales to time (2, 4)")
+    ap.add_argument("--magick", default="convert", help="ImageMagick's convert (default: the one on PATH)")
     ap.add_argument("--no-quality", action="store_true")
     ap.add_argument("--no-speed", action="store_true")
     args = ap.parse_args()
+    global MAGICK
+    MAGICK = args.magick
     if not os.access(args.stet, os.X_OK):
         sys.exit(f"bench: {args.stet}: not built; run swift build -c release first")
     with tempfile.TemporaryDirectory(prefix="stet-upscale-bench-") as tmp:
@@ -223,10 +235,10 @@ def main():
             res = speed(args, tmp)
             print("\nSpeed: 1024x1024 RGB -> 2048x2048 (x2) or 4096x4096 (x4), whole command, median of "
                   f"{args.runs} interleaved runs at x2, {max(1, args.runs // 3)} at x4")
-            print("| output | command | median (s) | best (s) | MP/s (output, median) | peak RSS (MB) |")
-            print("|---|---|---:|---:|---:|---:|")
-            for ext, k, med, best, mps, mb in res:
-                print(f"| {ext} | {k} | {med:.3f} | {best:.3f} | {mps:.1f} | {mb:.0f} |")
+            print("| output | command | median (s) | best (s) | median / vips resize | MP/s (output, median) | peak RSS (MB) |")
+            print("|---|---|---:|---:|---:|---:|---:|")
+            for ext, k, med, best, ratio, mps, mb in res:
+                print(f"| {ext} | {k} | {med:.3f} | {best:.3f} | {ratio:.2f} | {mps:.1f} | {mb:.0f} |")
 
 
 if __name__ == "__main__":

@@ -234,24 +234,74 @@ final class UpscaleTests: XCTestCase {
         }
     }
 
+    /// The progress callback hears the share of rows done on every path (a whole scale, a
+    /// scale that ends with Lanczos-3, Lanczos-3 alone): never going back, ending at exactly 1.
+    func testProgressIsMonotoneAndReachesOne() throws {
+        let lr = try Self.scene().resized(scale: 0.5, kernel: .cubic).materialized()
+        final class Log: @unchecked Sendable {
+            let lock = NSLock(); var shares: [Double] = []
+            func add(_ s: Double) { lock.lock(); shares.append(s); lock.unlock() }
+        }
+        for (width, method) in [(lr.width * 4, Upscale.Method.learned), (lr.width * 3 - 5, .learned), (lr.width * 2, .lanczos)] {
+            let log = Log()
+            var up = Upscale(width: width, height: width * lr.height / lr.width, method: method)
+            up.progress = { log.add($0) }
+            up.bandRows = method == .learned ? 8 : nil
+            _ = try up.run(lr)
+            let shares = log.shares
+            XCTAssertGreaterThan(shares.count, 3, "\(method) to \(width): \(shares.count) reports")
+            XCTAssertEqual(zip(shares, shares.dropFirst()).filter { $0.1 < $0.0 }.count, 0, "\(method) to \(width): \(shares)")
+            XCTAssertEqual(shares.last, 1, "\(method) to \(width): last report")
+            XCTAssertTrue(shares.allSatisfy { $0 > 0 && $0 <= 1 }, "\(method) to \(width): \(shares)")
+        }
+    }
+
+    /// Tiles with no seams: the learned path makes its output in bands of rows, each with its
+    /// own context rows (the bank's taps, the refiner's layers, back-projection's kernels, the
+    /// transposes' strips), so the band height does not change the result. Bands of one
+    /// low-resolution row (the smallest tile there is) against one band for the whole image, at
+    /// every scale, with the fast default and with the eight-orientation ensemble.
+    func testTiledResultEqualsTheWholeImage() throws {
+        let lr = try Self.scene().resized(scale: 0.375, kernel: .cubic).materialized()
+        for (scale, preset) in [(2, Upscale.Preset.fast), (3, .fast), (4, .fast), (4, .best)] {
+            func run(_ rows: Int) throws -> [UInt8] {
+                var up = Upscale(width: lr.width * scale, height: lr.height * scale, method: .learned, preset: preset)
+                up.bandRows = rows
+                return try up.run(lr).pixels()
+            }
+            let whole = try run(lr.height * scale), tiled = try run(scale), medium = try run(7 * scale)
+            let worst = zip(whole, tiled).map { abs(Int($0) - Int($1)) }.max() ?? 99
+            let worstMedium = zip(whole, medium).map { abs(Int($0) - Int($1)) }.max() ?? 99
+            print("upscale x\(scale) \(preset): one-row tiles against the whole image, largest difference \(worst); 7-row tiles \(worstMedium)")
+            XCTAssertEqual(whole.count, tiled.count)
+            XCTAssertLessThanOrEqual(worst, 1, "x\(scale) \(preset): one-row tiles")
+            XCTAssertLessThanOrEqual(worstMedium, 1, "x\(scale) \(preset): 7-row tiles")
+        }
+    }
+
     // MARK: - Weights files
 
     /// The self-ensemble over the four flips: `auto` uses it at x3 and x4 only; it is exactly
     /// equivariant (a mirrored input gives the mirrored output, up to float summation order);
     /// and it beats the single pass at x4 (measured: scene 26.57 -> 26.77 dB, candidate-1 40.03 -> 40.07 dB).
     func testFlipsAreEquivariantAndImproveOnTheSinglePass() throws {
-        XCTAssertFalse(Upscale(width: 1, height: 1).averagesFlips(scale: 2))
-        XCTAssertTrue(Upscale(width: 1, height: 1).averagesFlips(scale: 3))
-        XCTAssertTrue(Upscale(width: 1, height: 1).averagesFlips(scale: 4))
+        // The fast default: one pass at every scale, back-projection at x3 and x4.
+        XCTAssertEqual((2...4).map { Upscale(width: 1, height: 1).averagesFlips(scale: $0) }, [false, false, false])
+        XCTAssertEqual((2...4).map { Upscale(width: 1, height: 1).transposes(scale: $0) }, [false, false, false])
+        XCTAssertEqual((2...4).map { Upscale(width: 1, height: 1).backProjects(scale: $0) }, [false, true, true])
+        // --preset best: all eight orientations and back-projection at every scale.
+        XCTAssertEqual((2...4).map { Upscale(width: 1, height: 1, preset: .best).averagesFlips(scale: $0) }, [true, true, true])
+        XCTAssertEqual((2...4).map { Upscale(width: 1, height: 1, preset: .best).transposes(scale: $0) }, [true, true, true])
+        XCTAssertEqual((2...4).map { Upscale(width: 1, height: 1, preset: .best).backProjects(scale: $0) }, [true, true, true])
+        // --flips and --back-projection override either preset.
         XCTAssertTrue(Upscale(width: 1, height: 1, flips: .on).averagesFlips(scale: 2))
-        XCTAssertFalse(Upscale(width: 1, height: 1, flips: .off).averagesFlips(scale: 4))
-        XCTAssertEqual((2...4).map { Upscale(width: 1, height: 1).transposes(scale: $0) }, [false, true, true])
-        XCTAssertEqual([Upscale.Flips.on, .off, .all].map { Upscale(width: 1, height: 1, flips: $0).transposes(scale: 4) },
+        XCTAssertFalse(Upscale(width: 1, height: 1, flips: .off, preset: .best).averagesFlips(scale: 4))
+        XCTAssertEqual([Upscale.Flips.on, .off, .all].map { Upscale(width: 1, height: 1, flips: $0, preset: .best).transposes(scale: 4) },
                        [false, false, true])
         XCTAssertTrue(Upscale(width: 1, height: 1, flips: .all).averagesFlips(scale: 2))
-        XCTAssertEqual((2...4).map { Upscale(width: 1, height: 1).backProjects(scale: $0) }, [false, true, true])
         XCTAssertEqual([Upscale.BackProjectionMode.on, .off].map { Upscale(width: 1, height: 1, backProjection: $0).backProjects(scale: 2) },
                        [true, false])
+        XCTAssertFalse(Upscale(width: 1, height: 1, backProjection: .off, preset: .best).backProjects(scale: 4))
 
         let lr = try Self.scene().resized(scale: 0.5, kernel: .cubic).materialized()
         let w = lr.width, h = lr.height, s = 4

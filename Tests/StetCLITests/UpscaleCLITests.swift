@@ -26,15 +26,20 @@ final class UpscaleCLITests: XCTestCase {
         let cases: [([String], Int, Int, String)] = [
             (["--scale", "2"], 60, 40, "learned-x2+refiner"),
             (["--scale", "2", "--back-projection", "on"], 60, 40, "learned-x2+refiner+backproject"),
-            (["--scale", "3"], 90, 60, "learned-x3+refiner+flips+transposes+backproject"),
-            (["--scale", "4"], 120, 80, "learned-x4+refiner+flips+transposes+backproject"),
-            (["--scale", "4", "--flips", "off"], 120, 80, "learned-x4+refiner+backproject"),
-            (["--scale", "4", "--back-projection", "off"], 120, 80, "learned-x4+refiner+flips+transposes"),
+            (["--scale", "3"], 90, 60, "learned-x3+refiner+backproject"),
+            (["--scale", "4"], 120, 80, "learned-x4+refiner+backproject"),
+            (["--scale", "4", "--preset", "fast"], 120, 80, "learned-x4+refiner+backproject"),
+            (["--scale", "4", "--preset", "best"], 120, 80, "learned-x4+refiner+flips+transposes+backproject"),
+            (["--scale", "2", "--preset", "best"], 60, 40, "learned-x2+refiner+flips+transposes+backproject"),
+            (["--scale", "4", "--preset", "best", "--flips", "off"], 120, 80, "learned-x4+refiner+backproject"),
+            (["--scale", "4", "--back-projection", "off"], 120, 80, "learned-x4+refiner"),
+            (["--scale", "4", "--preset", "best", "--back-projection", "off"], 120, 80, "learned-x4+refiner+flips+transposes"),
             (["--scale", "4", "--flips", "on"], 120, 80, "learned-x4+refiner+flips+backproject"),
             (["--scale", "2", "--flips", "all"], 60, 40, "learned-x2+refiner+flips+transposes"),
             (["--scale", "2", "--flips", "on"], 60, 40, "learned-x2+refiner+flips"),
             (["--width", "45"], 45, 30, "learned-x2+refiner+lanczos3"),
-            (["--height", "50"], 75, 50, "learned-x3+refiner+flips+transposes+backproject+lanczos3"),
+            (["--height", "50"], 75, 50, "learned-x3+refiner+backproject+lanczos3"),
+            (["--height", "50", "--preset", "best"], 75, 50, "learned-x3+refiner+flips+transposes+backproject+lanczos3"),
             (["--width", "150"], 150, 100, "lanczos3"),
         ]
         // A width that would shrink the input is refused, naming the input, and writes nothing.
@@ -136,6 +141,7 @@ final class UpscaleCLITests: XCTestCase {
             (["--scale", "2", "--method", "magic"], "Expected one of auto, lanczos, learned for method but received magic"),
             (["--scale", "2", "--flips", "some"], "Expected one of auto, on, all, off for flips but received some"),
             (["--scale", "2", "--back-projection", "yes"], "Expected one of auto, on, off for back-projection but received yes"),
+            (["--scale", "2", "--preset", "good"], "The value 'good' is invalid for '--preset <preset>'. Please provide one of 'fast' and 'best'."),
             (["--scale", "2", "--sharpen", "11"], "Expected number between 0.0 and 10.0 for sharpen but received 11.0"),
             (["--width", "300", "--method", "learned"], "Expected an enlargement of more than 1x and at most 4x for --method learned but received 10x; use --method lanczos"),
         ]

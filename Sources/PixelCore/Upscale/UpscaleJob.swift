@@ -15,6 +15,8 @@ public struct UpscaleJob: Sendable {
         public var useRefiner = true
         public var flips: Upscale.Flips = .auto
         public var backProjection: Upscale.BackProjectionMode = .auto
+        /// What the `auto` flips and back-projection choose (`Upscale.Preset`).
+        public var preset: Upscale.Preset = .fast
         /// Unsharp-mask slope after enlarging (libvips sharpen, sigma 1); 0 for none.
         public var sharpen: Double = 0
         public var load: LoadOptions = .strict
@@ -67,7 +69,7 @@ public struct UpscaleJob: Sendable {
         try options.load.checkPixels(width: size.width, height: size.height, role: .output, what: "output")
         let upscale = Upscale(width: size.width, height: size.height, method: options.method,
                               weightsPath: options.weightsPath, useRefiner: options.useRefiner, flips: options.flips,
-                              backProjection: options.backProjection)
+                              backProjection: options.backProjection, preset: options.preset)
         let plan: Upscale.Plan
         do { plan = try upscale.plan(for: header) } catch let e as StetError { throw e.about(.source) }
         let result = Result(input: input, output: output, inputWidth: w, inputHeight: h, width: size.width,
@@ -85,7 +87,8 @@ public struct UpscaleJob: Sendable {
             ? try Load(r.input, options: options.load).decodeJPEG(header: prepared.header, shrink: 1) : prepared.header
         do { image = try upscale.run(source) } catch let e as StetError { throw e.about(.source) }
         if options.sharpen > 0 { image = try image.sharpened(sigma: 1, m2: options.sharpen) }
-        var parameters = ["method": options.method.rawValue, "plan": r.plan, "width": "\(r.width)", "height": "\(r.height)"]
+        var parameters = ["method": options.method.rawValue, "preset": options.preset.rawValue, "plan": r.plan,
+                          "width": "\(r.width)", "height": "\(r.height)"]
         if options.sharpen > 0 { parameters["sharpen"] = "\(options.sharpen)" }
         if options.flips != .auto { parameters["flips"] = options.flips.rawValue }
         if options.backProjection != .auto { parameters["back-projection"] = options.backProjection.rawValue }

@@ -17,10 +17,11 @@ import StetSupport
 ///   (at least 2), then Lanczos-3 down to the exact size.
 /// - `auto` beyond 4× or not enlarging: Lanczos-3. `learned` there is a usage error.
 ///
-/// At ×3 and ×4 the learned luma is, by default, the mean of the predictions from eight
+/// With `preset` `.best` the learned luma is the mean of the predictions from eight
 /// orientations: the image as it is and flipped three ways (`Flips`, `OrientedLuma`), and its
-/// transpose likewise (`TransposedStrip`), and one step of back-projection (`BackProjection`)
-/// makes it agree with the input.
+/// transpose likewise (`TransposedStrip`); by default (`.fast`) it is one pass. One step of
+/// back-projection (`BackProjection`) at ×3 and ×4 (and at ×2 with `.best`) makes it agree
+/// with the input.
 ///
 /// Output rows are made in bands, in parallel, and rounded into the output samples as each
 /// band is done; a band's working memory is at most 512 output rows with a refiner (whose
@@ -49,13 +50,20 @@ public struct Upscale: Sendable {
     public var flips: Flips
     /// Whether the learned path back-projects its luma onto the input (`BackProjection`).
     public var backProjection: BackProjectionMode
-    /// Told the share of output rows done (0...1) as bands finish, from worker threads.
+    /// What the `auto` settings of `flips` and `backProjection` choose (`Preset`).
+    public var preset: Preset
+    /// Told the share of output rows done (0...1) as bands finish, from worker threads, one at
+    /// a time and never going back; the last report is 1.
     public var progress: (@Sendable (Double) -> Void)? = nil
+    /// The learned path's band height in output rows (its tiles: each band is computed with its
+    /// own context rows, so the result does not depend on it); nil for the default (512 with a
+    /// refiner, 32 without). Tests set it small.
+    var bandRows: Int? = nil
 
     /// Back-projection (`BackProjection`): one step that corrects the enlarged luma so that it
     /// shrinks back to the input. +0.02 dB at ×4 and +0.05 dB at ×2 on the benchmark's
-    /// photographs, for about 10% more time at ×2. `auto` uses it at ×3 and ×4 and not at ×2,
-    /// which has a speed goal (1024² → 2048² in 0.3 s) and meets its quality goal without it.
+    /// photographs, for about 10% more time at ×2. `auto` uses it at ×3 and ×4, and at ×2 only
+    /// with `preset` `.best` (×2's fast default has a speed goal: 1.5 times `vips resize`).
     public enum BackProjectionMode: String, Sendable, CaseIterable { case auto, on, off }
 
     /// The self-ensemble: the luma predicted from the image as it is, flipped left-right,
@@ -64,15 +72,21 @@ public struct Upscale: Sendable {
     /// and the refiner's errors are not symmetric, so they partly cancel. Four flips cost four
     /// times the learned luma work for +0.10 dB at ×4; all eight twice that again, for +0.015 dB
     /// more on the benchmark's photographs (+0.038 on the 13 they were chosen on;
-    /// Tools/upscale/README.md). `auto` uses all eight at ×3 and ×4, where there is no speed
-    /// goal and every hundredth of a dB counts, and none at ×2, whose single pass is already
-    /// 1 dB above Lanczos and has a speed goal.
+    /// Tools/upscale/README.md). `auto` follows `preset`: all eight with `.best`, none with
+    /// `.fast`.
     public enum Flips: String, Sendable, CaseIterable { case auto, on, all, off }
 
+    /// What `Flips.auto` and `BackProjectionMode.auto` mean. `fast` (the default): one pass of
+    /// the bank and refiner (about seven times as fast as the ensemble at ×4, 0.12 dB lower on
+    /// the benchmark's photographs), back-projection at ×3 and ×4. `best`: the eight-orientation
+    /// self-ensemble and back-projection at every scale.
+    public enum Preset: String, Sendable, CaseIterable { case fast, best }
+
     public init(width: Int, height: Int, method: Method = .auto, weightsPath: String? = nil, useRefiner: Bool = true,
-                flips: Flips = .auto, backProjection: BackProjectionMode = .auto) {
+                flips: Flips = .auto, backProjection: BackProjectionMode = .auto, preset: Preset = .fast) {
         self.width = width; self.height = height; self.method = method; self.weightsPath = weightsPath
         self.useRefiner = useRefiner; self.flips = flips; self.backProjection = backProjection
+        self.preset = preset
     }
 
     /// The output size for a scale, or a width or height with the aspect ratio kept.
@@ -112,7 +126,7 @@ public struct Upscale: Sendable {
         switch flips {
         case .on, .all: return true
         case .off: return false
-        case .auto: return scale >= 3
+        case .auto: return preset == .best
         }
     }
 
@@ -121,7 +135,7 @@ public struct Upscale: Sendable {
         switch flips {
         case .all: return true
         case .on, .off: return false
-        case .auto: return scale >= 3
+        case .auto: return preset == .best
         }
     }
 
@@ -130,7 +144,7 @@ public struct Upscale: Sendable {
         switch backProjection {
         case .on: return true
         case .off: return false
-        case .auto: return scale >= 3
+        case .auto: return scale >= 3 || preset == .best
         }
     }
 
@@ -154,18 +168,22 @@ public struct Upscale: Sendable {
         let source = try PixelBuffer(image)
         switch plan {
         case .lanczos:
-            return try source.resampledImage(width: width, height: height, kernel: .lanczos3)
+            let done = RowProgress(total: height, report: progress)
+            return try source.resampledImage(width: width, height: height, kernel: .lanczos3, done: done)
         case .learned(let k, let resize):
             let pass = LearnedPass(source: source, bank: bank!, refiner: refiner, flips: averagesFlips(scale: k),
                                    transposes: transposes(scale: k), backProjection: backProjects(scale: k))
             if resize {
-                return try pass.render().resampledImage(width: width, height: height, kernel: .lanczos3)
+                // The learned rows, then the Lanczos rows, one count.
+                let done = RowProgress(total: pass.outHeight + height, report: progress)
+                return try pass.render(done: done).resampledImage(width: width, height: height, kernel: .lanczos3, done: done)
             }
             // Straight to output samples, band by band: no full-size float copy. Bands are
             // taller with a refiner, whose context rows around each band are computed twice.
             let done = RowProgress(total: pass.outHeight, report: progress)
+            let rows = bandRows ?? (refiner == nil ? 32 : 512)
             return try source.image(width: pass.outWidth, height: pass.outHeight, granularity: k,
-                                    maximumRows: refiner == nil ? 32 : 512) { rows, dst in
+                                    maximumRows: rows, minimumRows: bandRows ?? 2 * k) { rows, dst in
                 pass.render(lowResRows: (rows.lowerBound / k)..<(rows.upperBound / k), into: dst)
                 done.add(rows.count)
             }
@@ -222,13 +240,14 @@ struct PixelBuffer: @unchecked Sendable {
         data = values
     }
 
-    /// Resampled with `kernel` straight into an image, in parallel bands.
-    func resampledImage(width: Int, height: Int, kernel: Resampler.Kernel) throws -> Image {
+    /// Resampled with `kernel` straight into an image, in parallel bands; `done` counts the rows.
+    func resampledImage(width: Int, height: Int, kernel: Resampler.Kernel, done: RowProgress? = nil) throws -> Image {
         let r = Resampler(inWidth: self.width, inHeight: self.height, outWidth: width, outHeight: height,
                           channels: channels, kernel: kernel)
         return try data.withUnsafeBufferPointer { src in
             try image(width: width, height: height) { rows, dst in
                 r.resample(rows: rows, input: src.baseAddress!, into: dst)
+                done?.add(rows.count)
             }
         }
     }
@@ -236,7 +255,7 @@ struct PixelBuffer: @unchecked Sendable {
     /// An image of this buffer's depth, bands and colour space, whose float rows `render`
     /// makes in parallel bands (row ranges aligned to `granularity`); each band is rounded
     /// into the output samples as soon as it is made.
-    func image(width: Int, height: Int, granularity: Int = 1, maximumRows: Int = 32,
+    func image(width: Int, height: Int, granularity: Int = 1, maximumRows: Int = 32, minimumRows: Int? = nil,
                render: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) throws -> Image {
         let rowSamples = width * channels
         let bytesPerSample = sixteenBit ? 2 : 1
@@ -244,7 +263,8 @@ struct PixelBuffer: @unchecked Sendable {
         let sixteen = sixteenBit
         bytes.withUnsafeMutableBytes { raw in
             let base = SendablePointer(raw.baseAddress!.assumingMemoryBound(to: UInt8.self))
-            parallelRows(height / granularity, minimumBand: 2, maximumBand: max(1, maximumRows / granularity)) { units in
+            parallelRows(height / granularity, minimumBand: max(1, (minimumRows ?? 2 * granularity) / granularity),
+                         maximumBand: max(1, maximumRows / granularity)) { units in
                 let rows = (units.lowerBound * granularity)..<(units.upperBound * granularity)
                 var temp = [Float](repeating: 0, count: rows.count * rowSamples)
                 temp.withUnsafeMutableBufferPointer { tp in
@@ -309,8 +329,9 @@ final class LearnedPass: @unchecked Sendable {
     var outWidth: Int { source.width * scale }
     var outHeight: Int { source.height * scale }
 
-    /// The whole enlarged image, made in parallel bands of low-resolution rows.
-    func render() -> PixelBuffer {
+    /// The whole enlarged image, made in parallel bands of low-resolution rows; `done` counts
+    /// the output rows.
+    func render(done: RowProgress? = nil) -> PixelBuffer {
         let s = scale, outW = source.width * s, outH = source.height * s, ch = source.channels
         var out = [Float](repeating: 0, count: outW * outH * ch)
         out.withUnsafeMutableBufferPointer { dst in
@@ -318,6 +339,7 @@ final class LearnedPass: @unchecked Sendable {
             parallelRows(source.height, minimumBand: 4) { lrRows in
                 let hr = (lrRows.lowerBound * s)..<(lrRows.upperBound * s)
                 self.render(lowResRows: lrRows, into: d.p + hr.lowerBound * outW * ch)
+                done?.add(hr.count)
             }
         }
         return PixelBuffer(width: outW, height: outH, like: source, data: out)
@@ -438,7 +460,8 @@ final class LearnedPass: @unchecked Sendable {
     }
 }
 
-/// Counts finished rows across bands and reports the share done.
+/// Counts finished rows across bands and reports the share done: never less than the share
+/// reported before it (reports are made under the lock, in order), and 1 when every row is done.
 final class RowProgress: @unchecked Sendable {
     private let total: Int
     private let report: (@Sendable (Double) -> Void)?
@@ -447,7 +470,8 @@ final class RowProgress: @unchecked Sendable {
     init(total: Int, report: (@Sendable (Double) -> Void)?) { self.total = max(total, 1); self.report = report }
     func add(_ rows: Int) {
         guard let report else { return }
-        lock.lock(); done += rows; let share = Double(done) / Double(total); lock.unlock()
-        report(min(share, 1))
+        lock.lock(); defer { lock.unlock() }
+        done += rows
+        report(min(Double(done) / Double(total), 1))
     }
 }

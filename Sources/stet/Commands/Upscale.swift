@@ -13,11 +13,12 @@ struct UpscaleCommand: ParsableCommand {
         at an exact 2x, 3x or 4x directly, otherwise at the next whole scale then Lanczos-3 down to \
         the exact size. Beyond 4x, auto uses Lanczos-3. The learned path is an edge-adaptive filter \
         bank on luma followed by a small convolutional refiner (--no-refiner: the bank alone, \
-        faster). At 3x and 4x it also averages over eight orientations, the image's four flips \
-        and its transpose's (--flips on: the four flips only, about twice as fast, 0.015 dB \
-        lower at 4x; --flips off: one pass, about seven times as fast, 0.12 dB lower), then \
-        back-projects: the enlarged luma is corrected so that it shrinks back to the input \
-        (--back-projection off to skip it, on to use it at 2x too). Alpha is enlarged with the cubic kernel, \
+        faster). --preset fast (the default) makes one pass; --preset best averages over eight \
+        orientations, the image's four flips and its transpose's (about 7 times as long, 0.12 dB \
+        higher at 4x on the benchmark's photographs). --flips overrides the ensemble either way \
+        (on: the four flips only; all: the eight; off: one pass). Both then back-project at 3x \
+        and 4x (best at 2x too): the enlarged luma is corrected so that it shrinks back to the \
+        input (--back-projection off to skip it, on to use it at 2x too). Alpha is enlarged with the cubic kernel, \
         never the learned path. 8- and 16-bit, grey and RGB(A) keep their depth and bands. \
         A --width or --height that would not enlarge an input is refused for that input.
 
@@ -27,6 +28,7 @@ struct UpscaleCommand: ParsableCommand {
 
         Examples:
           stet upscale draft.png --scale 2 -o draft@2x.png
+          stet upscale draft.png --scale 4 --preset best -o best@4x.png
           stet upscale draft.jpg --width 3000 --sharpen 1 -o print.jpg
           stet upscale renders/ --scale 2 --out up/ -o %s_2x.png --json
           cat draft.png | stet upscale - --scale 2 -o - --format webp > draft@2x.webp
@@ -62,11 +64,14 @@ struct UpscaleCommand: ParsableCommand {
     @Flag(name: .customLong("no-refiner"), help: "Learned path: the filter bank alone, without the refining network (faster, lower quality).")
     var noRefiner = false
 
-    @Option(name: .customLong("back-projection"), help: "Learned path: correct the enlarged luma so that it shrinks back to the input (on, off; auto: on at 3x and 4x, off at 2x, where it adds about 0.05 dB for 10% more time).")
+    @Option(name: .customLong("back-projection"), help: "Learned path: correct the enlarged luma so that it shrinks back to the input (on, off; auto: on at 3x and 4x, and at 2x with --preset best, where it adds about 0.05 dB for 10% more time).")
     var backProjection = "auto"
 
-    @Option(help: "Learned path: average the prediction over the image's four flips (on), over those and its transpose's four (all), or not (off); auto: all at 3x and 4x, off at 2x.")
+    @Option(help: "Learned path: average the prediction over the image's four flips (on), over those and its transpose's four (all), or not (off); auto: as --preset says.")
     var flips = "auto"
+
+    @Option(help: "Learned path: fast (one pass) or best (the eight-orientation self-ensemble, about 7 times as long; back-projection at every scale). Not --quality, which is the encoder's.")
+    var preset: Upscale.Preset = .fast
 
     @OptionGroup var outputs: FileOutputOptions
 
@@ -108,7 +113,7 @@ struct UpscaleCommand: ParsableCommand {
         var options = UpscaleJob.Options()
         options.scale = scale; options.width = width; options.height = height; options.method = Upscale.Method(rawValue: method) ?? .auto
         options.weightsPath = weights; options.useRefiner = !noRefiner; options.flips = Upscale.Flips(rawValue: flips) ?? .auto
-        options.backProjection = Upscale.BackProjectionMode(rawValue: backProjection) ?? .auto; options.sharpen = sharpen; options.load = input.loadOptions
+        options.backProjection = Upscale.BackProjectionMode(rawValue: backProjection) ?? .auto; options.preset = preset; options.sharpen = sharpen; options.load = input.loadOptions
         options.encoding = output.encoding(input); options.format = targets.format
         options.provenance = provenance.options(recorder)
         let job = UpscaleJob(options)
@@ -129,3 +134,5 @@ struct UpscaleCommand: ParsableCommand {
     }
 }
 
+
+extension Upscale.Preset: ExpressibleByArgument {}

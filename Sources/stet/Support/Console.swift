@@ -53,8 +53,11 @@ final class ProgressBar: @unchecked Sendable {
     private let total: Int
     private var done = 0
     private var lastDrawn = -1
+    private var started: Date?
     private let lock = NSLock()
     let enabled: Bool
+    /// Seconds a single job runs before its bar appears.
+    let delay: TimeInterval = 1
 
     init(total: Int, enabled: Bool = Console.isTerminal) {
         self.total = total
@@ -69,15 +72,22 @@ final class ProgressBar: @unchecked Sendable {
         if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
     }
 
-    /// A single job's share done, 0...1.
+    /// A single job's share done, 0...1. Drawn only once the job has run for `delay` seconds
+    /// (a job that ends sooner shows no bar), then at each whole percent; cleared at 100%.
     func fraction(_ share: Double) {
         lock.lock(); defer { lock.unlock() }
         guard enabled else { return }
+        let now = Date()
+        if started == nil { started = now }
         let percent = Int(share * 100)
-        guard percent != lastDrawn else { return }
+        if percent >= 100 {
+            if lastDrawn >= 0 { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            lastDrawn = -1
+            return
+        }
+        guard percent != lastDrawn, now.timeIntervalSince(started!) >= delay else { return }
         lastDrawn = percent
         draw(share, "\(percent)%")
-        if percent >= 100 { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
     }
 
     private func draw(_ share: Double, _ label: String) {
