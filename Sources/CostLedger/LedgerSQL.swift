@@ -359,13 +359,12 @@ enum LedgerSQL {
              OR e.tag_count != (SELECT count(*) FROM tag t WHERE t.entry_id = e.id)
              OR e.decision_count != (SELECT count(*) FROM decision d WHERE d.entry_id = e.id)
             """, []).map { "entry \($0[0].int64) is missing child rows" }
-        let orphans = try db.rows("""
-            SELECT (SELECT count(*) FROM entry_file WHERE entry_id NOT IN (SELECT id FROM entry))
-                 + (SELECT count(*) FROM avoided WHERE entry_id NOT IN (SELECT id FROM entry))
-                 + (SELECT count(*) FROM spend WHERE entry_id NOT IN (SELECT id FROM entry))
-                 + (SELECT count(*) FROM tag WHERE entry_id NOT IN (SELECT id FROM entry))
-                 + (SELECT count(*) FROM decision WHERE entry_id NOT IN (SELECT id FROM entry))
-            """, []).first?.first?.int64 ?? 0
+        // NOT EXISTS, not NOT IN: PostgreSQL runs NOT IN over a million ids as a nested loop once
+        // they no longer fit in work_mem; an anti-join is a primary-key probe in both stores.
+        let orphans = try db.rows(["entry_file", "avoided", "spend", "tag", "decision"].map { table in
+            "(SELECT count(*) FROM \(table) c WHERE NOT EXISTS (SELECT 1 FROM entry e WHERE e.id = c.entry_id))"
+        }.joined(separator: " + ").replacingOccurrences(of: "^", with: "SELECT ", options: .regularExpression), [])
+            .first?.first?.int64 ?? 0
         if orphans > 0 { problems.append("\(orphans) child rows belong to no entry") }
         return problems
     }

@@ -25,7 +25,8 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
     private let logger: Logger
     private let lock = NSLock()
     private var lost = false
-    /// Seconds to wait for one answer before giving the connection up for lost.
+    /// Seconds to wait for one answer before giving the connection up for lost (600 by default,
+    /// `STET_LEDGER_TIMEOUT`): a check of a million entries takes about a minute here.
     let timeout: Double
 
     private init(url: PostgresURL, connection: PostgresConnection, logger: Logger, timeout: Double) {
@@ -55,7 +56,7 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
     /// A connection, with no look at the schema (tests and set-up use it for CREATE DATABASE).
     static func connectOnly(_ text: String, environment: [String: String]) throws -> PostgresLedger {
         let url = try PostgresURL.parse(text, environment: environment)
-        let timeout = environment["STET_LEDGER_TIMEOUT"].flatMap(Double.init) ?? 60
+        let timeout = environment["STET_LEDGER_TIMEOUT"].flatMap(Double.init) ?? 600
         var config = PostgresConnection.Configuration(host: url.host, port: url.port, username: url.user,
                                                       password: url.resolvedPassword(environment: environment),
                                                       database: url.database, tls: .disable)

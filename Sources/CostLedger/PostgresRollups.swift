@@ -185,7 +185,10 @@ enum PostgresRollups {
             ? "SELECT model, CAST(sum(entries) AS BIGINT), CAST(sum(failed) AS BIGINT) FROM rollup_model WHERE \(w) GROUP BY 1"
             : "SELECT \(group(grouping)), CAST(sum(entries) AS BIGINT), CAST(sum(failed) AS BIGINT) FROM rollup_entry WHERE \(w) GROUP BY 1"
         for r in try db.rows(entrySQL, args) where r[1].int64 > 0 {
-            entries[r[0].string] = (Int(r[1].int64), Int(r[2].int64))
+            // As the shared SQL's unfiltered short cut (which never joins the entries): failures
+            // count under (none) only, since Stet records no items on a failed entry.
+            let failed = grouping == .model && filter.isEmpty && r[0].string != "(none)" ? 0 : Int(r[2].int64)
+            entries[r[0].string] = (Int(r[1].int64), failed)
         }
         let spendGroup = grouping == .model ? "CASE WHEN model = '' THEN '(unspecified)' ELSE model END" : group(grouping)
         let avoided = try db.rows("""
