@@ -164,7 +164,7 @@ final class ProvenanceCarryTests: XCTestCase {
                                             parameters: [:], options: options())
         XCTAssertFalse(Provenance.read(path: out).c2pa)
         XCTAssertEqual(Provenance.read(path: out).edits.last?.c2pa, "sidecar")
-        XCTAssertEqual(done.sidecar, dir + "/edit.c2pa")
+        XCTAssertEqual(done.sidecars, [dir + "/edit.c2pa"])
         XCTAssertEqual([UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/edit.c2pa"))), store)
         XCTAssertEqual(done.warnings, ["the source carries C2PA content credentials, which the edit no longer matches; the output has none, the original manifest is in \(dir)/edit.c2pa"])
         // --keep-c2pa: the store itself in every format's carrier, found again, no sidecar.
@@ -172,7 +172,7 @@ final class ProvenanceCarryTests: XCTestCase {
             let kept = dir + "/kept.\(ext)"
             let k = try ProvenanceCarry.save(try picture(), to: kept, encoding: .standard, source: src, operation: "upscale",
                                              parameters: [:], options: options(keepC2PA: true))
-            XCTAssertNil(k.sidecar, ext)
+            XCTAssertEqual(k.sidecars, [], ext)
             let back = Provenance.read(path: kept)
             XCTAssertTrue(back.c2pa, ext)
             XCTAssertEqual(back.edits.last?.c2pa, "kept", ext)
@@ -184,6 +184,6 @@ final class ProvenanceCarryTests: XCTestCase {
         let jpegSource = try write("signed.jpg", F.jpeg(Data(try picture().encoded(.jpeg)), [(0xEB, [0x4A, 0x50, 0, 1, 0, 0, 0, 1] + store)]))
         let fromJPEG = try ProvenanceCarry.save(try picture(), to: dir + "/j.png", encoding: .standard, source: jpegSource,
                                                 operation: "upscale", parameters: [:], options: options())
-        XCTAssertEqual([UInt8](try Data(contentsOf: URL(fileURLWithPath: try XCTUnwrap(fromJPEG.sidecar)))), store)
+        XCTAssertEqual([UInt8](try Data(contentsOf: URL(fileURLWithPath: try XCTUnwrap(fromJPEG.sidecars.first)))), store)
     }
 }

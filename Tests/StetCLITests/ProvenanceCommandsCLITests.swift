@@ -144,5 +144,13 @@ final class ProvenanceCommandsCLITests: XCTestCase {
         XCTAssertTrue(keep.stderr.contains("copied unchanged into the output and no longer matches its pixels; re-sign it"), keep.stderr)
         XCTAssertTrue(try info(kept).c2pa)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("kept.c2pa").path))
+        // Several outputs of one source: a sidecar beside each, one warning line for them all.
+        let social = dir.appendingPathComponent("social").path
+        let many = try Stet.run(["reframe", src, "--for", "instagram-square,shorts", "--out", social, "--no-log", "-q"])
+        XCTAssertEqual(many.status, 0, many.stderr)
+        let warnings = many.stderr.split(separator: "\n").filter { $0.contains("C2PA") }
+        XCTAssertEqual(warnings, ["warning: \(src): the source carries C2PA content credentials, which the edit no longer matches; the outputs have none, the original manifest is beside each of the 2 outputs (\(social)/signed-instagram-square.c2pa, ...)"])
+        XCTAssertEqual(Stet.listing(URL(fileURLWithPath: social)).filter { $0.hasSuffix(".c2pa") },
+                       ["signed-instagram-square.c2pa", "signed-shorts.c2pa"])
     }
 }

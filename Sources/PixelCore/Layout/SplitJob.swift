@@ -98,9 +98,7 @@ public struct SplitJob: Sendable {
                           inputs: inputs,
                           outputs: cells.map { .init($0.output, width: $0.rect.width, height: $0.rect.height) })
         usage.id = id
-        for c in cells { try carry?.finish(output: c.output, id: id).apply(to: &usage) }
-        // One line for the sheet, not one per cell.
-        if usage.warnings.count > 1 { usage.warnings = [usage.warnings[0] + " (and each of the \(cells.count) cells beside its own)"] }
+        try carry?.finish(outputs: cells.map(\.output), id: id).apply(to: &usage)
         return (Result(input: grid, folder: folder, method: options.method.name, cells: cells), usage)
     }
 

@@ -115,11 +115,15 @@ public struct ProvenanceCarry: Sendable {
     }
 
     /// The warning an output of a source with content credentials gets.
-    public func c2paNote(output: String) -> String? {
-        guard source.c2pa else { return nil }
-        return options.keepC2PA
-            ? "the source's C2PA manifest was copied unchanged into the output and no longer matches its pixels; re-sign it"
-            : "the source carries C2PA content credentials, which the edit no longer matches; the output has none, the original manifest is in \(ProvenanceCarry.sidecarPath(for: output))"
+    /// One line for all the outputs of one source (a reframe's targets, a split's cells).
+    public func c2paNote(outputs: [String]) -> String? {
+        guard source.c2pa, let first = outputs.first else { return nil }
+        if options.keepC2PA {
+            return "the source's C2PA manifest was copied unchanged into the output\(outputs.count > 1 ? "s" : "") and no longer matches \(outputs.count > 1 ? "their" : "its") pixels; re-sign \(outputs.count > 1 ? "them" : "it")"
+        }
+        let place = outputs.count == 1 ? "in \(ProvenanceCarry.sidecarPath(for: first))"
+            : "beside each of the \(outputs.count) outputs (\(ProvenanceCarry.sidecarPath(for: first)), ...)"
+        return "the source carries C2PA content credentials, which the edit no longer matches; the output\(outputs.count > 1 ? "s have" : " has") none, the original manifest is \(place)"
     }
 
     /// Writes the record into the file at `path`, just saved as `format`.
@@ -207,14 +211,15 @@ extension ProvenanceCarry {
     /// warning for the user.
     public struct Outcome: Sendable {
         public var id: String
-        public var sidecar: String?
+        /// The C2PA sidecars written, one beside each output.
+        public var sidecars: [String]
         public var warnings: [String]
 
         /// Puts the id, the sidecar and the warnings on the job's `Usage`.
         public func apply(to usage: inout Usage) {
             usage.id = id
             usage.warnings += warnings
-            if let sidecar { usage.outputs.append(.init(sidecar)) }
+            usage.outputs += sidecars.map { .init($0) }
         }
     }
 
@@ -227,17 +232,21 @@ extension ProvenanceCarry {
         let id = options.entryID ?? UUID().uuidString.lowercased()
         let carry = try prepare(source: source, operation: operation, parameters: parameters, entry: id, options: options)
         try image.save(output, format: format, encoding: encoding, carry: carry)
-        return try carry?.finish(output: output, id: id) ?? Outcome(id: id, sidecar: nil, warnings: [])
+        return try carry?.finish(outputs: [output], id: id) ?? Outcome(id: id, sidecars: [], warnings: [])
     }
 
     /// After the output is in place: the sidecar, if any, and the warning.
-    public func finish(output: String, id: String) throws -> Outcome {
-        var sidecar: String?
+    /// After the outputs are in place: a sidecar beside each, if any, and one warning for them all.
+    public func finish(outputs: [String], id: String) throws -> Outcome {
+        var sidecars: [String] = []
         if writesC2PASidecar, let store = source.carried.c2paStore {
-            sidecar = ProvenanceCarry.sidecarPath(for: output)
-            try SafeOutput.write(store, to: sidecar!)
+            for output in outputs {
+                let path = ProvenanceCarry.sidecarPath(for: output)
+                try SafeOutput.write(store, to: path)
+                sidecars.append(path)
+            }
         }
-        return Outcome(id: id, sidecar: sidecar, warnings: c2paNote(output: output).map { [$0] } ?? [])
+        return Outcome(id: id, sidecars: sidecars, warnings: c2paNote(outputs: outputs).map { [$0] } ?? [])
     }
 }
 

@@ -135,11 +135,8 @@ public struct ReframeJob: Sendable {
             },
             units: distinct)
         usage.id = id
-        for t in decision.targets {
-            try carry?.finish(output: (folder as NSString).appendingPathComponent(t.files.image), id: id).apply(to: &usage)
-        }
-        // One line for the source, not one per target.
-        if usage.warnings.count > 1 { usage.warnings = [usage.warnings[0] + " (and each of the \(decision.targets.count) targets beside its own)"] }
+        try carry?.finish(outputs: decision.targets.map { (folder as NSString).appendingPathComponent($0.files.image) },
+                          id: id).apply(to: &usage)
         return (Result(input: planned.input, folder: folder, planFile: planned.planFile, distinctRenders: distinct,
                        plan: decision), usage)
     }

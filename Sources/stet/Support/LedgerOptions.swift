@@ -16,9 +16,9 @@ struct LedgerOptions: ParsableArguments {
     var noLog = false
 
     @Option(help: ArgumentHelp(
-        "What this use replaced: a model or tier from the price card with an optional count (final, flux-pro x2), or none.",
-        discussion: "Default: the price card's [avoids] entry for this operation, once per unit (reframe: per distinct render).",
-        valueName: "model[xN]|none"))
+        "What this use replaced: a model or tier from the price card, optionally at a price tier and with a count (final, flux-pro x2, gpt-image-1@1536x1024/high), or none.",
+        discussion: "Default: the price card's [avoids] entry for this operation, once per unit (reframe: per distinct render); a model priced by size is priced at the smallest tier covering the largest output, one priced per second for a clip's duration.",
+        valueName: "model[@tier][xN]|none"))
     var avoids: String?
 
     @Option(name: .customLong("tag"), help: ArgumentHelp("A key=value tag for the ledger entry (repeatable).", valueName: "key=value"))
