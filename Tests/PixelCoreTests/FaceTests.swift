@@ -54,67 +54,85 @@ enum FaceFixture {
 }
 
 final class FaceDetectorTests: XCTestCase {
-    func testBundledCascadesLoadWithOpenCVsShapes() throws {
-        let (frontal, profile) = try FaceDetector.cascades()
-        XCTAssertEqual([frontal.windowWidth, frontal.windowHeight, frontal.featureCount, frontal.stageTotal], [20, 20, 2094, 20])
-        XCTAssertEqual([profile.windowWidth, profile.windowHeight, profile.featureCount, profile.stageTotal], [20, 20, 2609, 26])
+    /// The converter's test pattern (Tools/faces/convert_blazeface.py, `test_pattern`).
+    static func pattern(height h: Int, width w: Int) -> FeatureMap {
+        var m = FeatureMap(height: h, width: w, channels: 3)
+        for y in 0..<h {
+            for x in 0..<w {
+                let fx = Double(x), fy = Double(y)
+                let v = [sin(fx * 0.11 + fy * 0.07), cos(fx * 0.05 - fy * 0.13), sin((fx + fy) * 0.031) * cos(fx * 0.02)]
+                for c in 0..<3 { m.values[(y * w + x) * 3 + c] = Float(v[c]) }
+            }
+        }
+        return m
     }
 
-    func testDamagedCascadeIsRefusedWithOneLine() throws {
-        let path = UpscaleResource.path("faces-frontal.bin")
-        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-        bytes[bytes.count - 8] ^= 0x40   // a leaf value: parses, but the checksum no longer holds
-        XCTAssertThrowsError(try HaarCascade(bytes: bytes, role: .resource)) {
-            XCTAssertEqual(named($0, [.resource: "x.bin"]), "x.bin: face cascade is corrupt (checksum mismatch)")
+    /// Stet's Swift runtime gives TFLite's own outputs for the bundled network (the reference
+    /// figures the converter printed from LiteRT's interpreter on the same 192x192 pattern).
+    func testNetworkGivesTFLitesOutputs() throws {
+        let net = try FaceNet.bundled()
+        XCTAssertEqual([net.modelSize, net.anchorStride, net.layers.count, net.tensorCount], [192, 4, 115, 116])
+        let (reg, logits) = try net.run(Self.pattern(height: 192, width: 192))
+        XCTAssertEqual([reg.height * reg.width, reg.channels, logits.height * logits.width, logits.channels], [2304, 16, 2304, 1])
+        XCTAssertEqual(Double(logits.values.reduce(0, +)), -10382.296, accuracy: 0.5)
+        XCTAssertEqual(Double(reg.values.reduce(0) { $0 + abs($1) }), 234806.47, accuracy: 5)
+        let reference: [(Int, Float, [Float])] = [
+            (439, -1.0691, [-1.9057, -2.1060, 11.6925, 11.6840]), (1081, -1.1465, [-1.9742, -1.9327, 35.8287, 35.8275]),
+            (391, -1.2167, [-1.8980, -1.7141, 10.7087, 10.7055]), (440, -1.2266, [-2.3483, -2.0592, 13.2676, 13.2780]),
+            (506, -1.2633, [-1.8923, -2.2150, 22.9130, 22.9017]),
+        ]
+        let top = logits.values.indices.sorted { logits.values[$0] > logits.values[$1] }.prefix(5)
+        XCTAssertEqual(Array(top), reference.map(\.0))
+        for (cell, logit, box) in reference {
+            XCTAssertEqual(logits.values[cell], logit, accuracy: 0.002, "anchor \(cell)")
+            for i in 0..<4 { XCTAssertEqual(reg.values[cell * 16 + i], box[i], accuracy: 0.01, "anchor \(cell) value \(i)") }
         }
-        XCTAssertThrowsError(try HaarCascade(bytes: Array(bytes.prefix(3000)), role: .resource)) {
-            XCTAssertEqual(named($0, [.resource: "x.bin"]), "x.bin: face cascade is corrupt (truncated)")
-        }
-        XCTAssertThrowsError(try HaarCascade(bytes: Array("not a cascade at all".utf8), role: .resource)) {
-            XCTAssertEqual(named($0, [.resource: "x.bin"]), "x.bin: face cascade is corrupt (not a Stet cascade)")
+        // Fully convolutional: a larger, non-square input gives a grid of its own size.
+        let (wide, wideLogits) = try net.run(Self.pattern(height: 128, width: 320))
+        XCTAssertEqual([wide.height * wide.width, wideLogits.values.count], [32 * 80, 32 * 80])
+        XCTAssertThrowsError(try net.run(FeatureMap(height: 100, width: 96, channels: 3))) {
+            XCTAssertEqual("\($0)", "faces: network input 96x100x3 is not RGB with sides multiples of 32")
         }
     }
 
-    /// The mirrored cascade on an image finds exactly the mirror of what the cascade finds on
-    /// the mirrored image (at full size, where no resampling is involved).
-    func testMirroredCascadeIsTheCascadeOnTheMirroredImage() throws {
-        let image = try Image.decode(FaceFixture.path(FaceFixture.cbsd.0))
-        let profile = try FaceDetector.cascades().profile
-        var found = 0
-        // Sizes at which the turned face (38 px at 481) is near the 20 px window.
-        for long in stride(from: 220, through: 300, by: 10) {
-            let (grey, w, h, _) = try FaceDetector.greyCopy(of: image, longSide: long)
-            var flipped = grey
-            for y in 0..<h { for x in 0..<w { flipped[y * w + x] = grey[y * w + (w - 1 - x)] } }
-            let a = grey.withUnsafeBufferPointer { Level(grey: $0, width: w, height: h, factor: 1).scan(profile.mirrored) }
-            let b = flipped.withUnsafeBufferPointer { Level(grey: $0, width: w, height: h, factor: 1).scan(profile) }
-            let mirroredB = b.map { Rect(x: w - $0.x - $0.width, y: $0.y, width: $0.width, height: $0.height) }
-            XCTAssertEqual(Set(a.map(\.description)), Set(mirroredB.map(\.description)), "long side \(long)")
-            found += a.count
+    func testDamagedNetworkIsRefusedWithOneLine() throws {
+        let path = UpscaleResource.path(FaceNet.resourceName)
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        XCTAssertThrowsError(try FaceNet(bytes: Array(bytes.prefix(3000)), role: .resource)) {
+            XCTAssertEqual(named($0, [.resource: "x.bin"]), "x.bin: face network is corrupt (truncated)")
         }
-        XCTAssertGreaterThan(found, 0, "the turned face is found at some size")
+        XCTAssertThrowsError(try FaceNet(bytes: Array("not a network at all, not at all, no, not at all, truly not".utf8), role: .resource)) {
+            XCTAssertEqual(named($0, [.resource: "x.bin"]), "x.bin: face network is corrupt (not a Stet network)")
+        }
+        var wrong = bytes
+        wrong[40] = 9   // the first layer's kind
+        XCTAssertThrowsError(try FaceNet(bytes: wrong, role: .resource)) {
+            XCTAssertEqual(named($0, [.resource: "x.bin"]), "x.bin: face network is corrupt (unknown layer)")
+        }
+        let dir = NSTemporaryDirectory() + "stet-facenet-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var flipped = bytes
+        flipped[bytes.count / 2] ^= 0x40   // a weight: parses, but the checksum no longer holds
+        try Data(flipped).write(to: URL(fileURLWithPath: dir + "/n.bin"))
+        XCTAssertThrowsError(try UpscaleResource.read(dir + "/n.bin", role: .resource, kind: "face network",
+                                                      magic: Array("STETNET1".utf8), minimumLength: 48)) {
+            XCTAssertEqual(named($0, [.resource: "n.bin"]), "n.bin: face network file is corrupt (checksum mismatch)")
+        }
     }
 
-    func testGroupingAveragesAgreeingHitsAndDropsLoneOnes() {
-        let hits = [Rect(x: 100, y: 100, width: 40, height: 40), Rect(x: 102, y: 101, width: 40, height: 40),
-                    Rect(x: 98, y: 99, width: 42, height: 42), Rect(x: 101, y: 103, width: 38, height: 38),
-                    Rect(x: 100, y: 98, width: 40, height: 40), Rect(x: 300, y: 50, width: 40, height: 40),
-                    Rect(x: 301, y: 51, width: 40, height: 40)]
-        let groups = FaceDetector.group(hits, minNeighbours: 3, eps: 0.2)
-        XCTAssertEqual(groups.count, 1)
-        XCTAssertEqual(groups[0].0, Rect(x: 100, y: 100, width: 40, height: 40))
-        XCTAssertEqual(groups[0].1, 5)
-        XCTAssertEqual(FaceDetector.group(hits, minNeighbours: 1, eps: 0.2).count, 2)
-    }
-
-    func testOverlappingDetectionsFromTwoCascadesAreOneFace() {
-        let merged = FaceDetector.merge([
-            DetectedFace(box: Rect(x: 10, y: 10, width: 50, height: 50), score: 9, kind: "frontal"),
-            DetectedFace(box: Rect(x: 14, y: 8, width: 56, height: 56), score: 12, kind: "profile-left"),
-            DetectedFace(box: Rect(x: 200, y: 10, width: 50, height: 50), score: 6, kind: "frontal"),
-        ])
-        XCTAssertEqual(merged.map(\.kind), ["profile-left", "frontal"])
-        XCTAssertEqual(merged[0].box, Rect(x: 14, y: 8, width: 56, height: 56))
+    /// Overlapping candidates are one face with their score-weighted mean box and the best score.
+    func testSuppressionAveragesOverlappingCandidates() {
+        let faces = FaceDetector.suppress([
+            .init(x: 100, y: 100, w: 40, h: 40, score: 0.9), .init(x: 110, y: 100, w: 40, h: 40, score: 0.6),
+            .init(x: 300, y: 50, w: 20, h: 20, score: 0.7), .init(x: 104, y: 96, w: 44, h: 44, score: 0.5),
+        ], overlap: 0.3)
+        XCTAssertEqual(faces.count, 2)
+        XCTAssertEqual(faces[0].score, 0.9)
+        XCTAssertEqual(faces[0].x, (100 * 0.9 + 110 * 0.6 + 104 * 0.5) / 2.0, accuracy: 1e-9)
+        XCTAssertEqual(faces[0].w, (40 * 0.9 + 40 * 0.6 + 44 * 0.5) / 2.0, accuracy: 1e-9)
+        XCTAssertEqual(faces[1].score, 0.7)
+        XCTAssertEqual(faces[1].x, 300)
     }
 
     /// Every annotated face of the fixtures is found, and nothing else.
@@ -129,21 +147,39 @@ final class FaceDetectorTests: XCTestCase {
                               "\(name): \(t) not found in \(faces)")
             }
             for f in faces {
-                XCTAssertGreaterThan(f.score, 3, name)
-                // The boxes agree in size with the annotation within a quarter.
+                XCTAssertGreaterThanOrEqual(f.score, 0.5, name)
+                XCTAssertEqual(f.kind, "face")
+                // The boxes agree in size with the annotation within a third.
                 if let t = truth.first(where: { FaceFixture.centre(of: $0, inside: f.box) }) {
-                    XCTAssertEqual(Double(f.box.width), Double(t.width), accuracy: Double(t.width) / 4, name)
+                    XCTAssertEqual(Double(f.box.width), Double(t.width), accuracy: Double(t.width) / 3, name)
                 }
+            }
+            // Half the size, and in grey: the same faces, in the full-size image's pixels.
+            let half = try image.resized(scale: 0.5).colourspace(.bw)
+            let again = try detector.detect(in: half, sourceWidth: image.width, sourceHeight: image.height)
+            XCTAssertEqual(again.count, truth.count, "\(name) grey at half size: \(again)")
+            for t in truth {
+                XCTAssertTrue(again.contains { FaceFixture.centre(of: t, inside: $0.box) }, "\(name) grey: \(t) not in \(again)")
             }
         }
     }
 
-    func testFlatAndTexturedImagesHaveNoFaces() throws {
+    /// A flat image has no face; the synthetic reframe scenes' figures (a skin-toned head with
+    /// two eyes over a striped body) are drawn people, and their heads are what is found.
+    func testFlatImagesHaveNoFacesAndDrawnHeadsAreFound() throws {
         let detector = try FaceDetector()
-        let flat = [UInt8](repeating: 128, count: 320 * 240)
-        XCTAssertEqual(detector.detect(grey: flat, width: 320, height: 240), [])
-        let scene = try ReframeScene.image(width: 1200, height: 800, subjects: ReframeSceneTests.two)
-        XCTAssertEqual(try detector.detect(in: scene, sourceWidth: 1200, sourceHeight: 800), [])
+        let flat = try Image.fromPixels([UInt8](repeating: 128, count: 320 * 240 * 3), width: 320, height: 240, bands: 3)
+        XCTAssertEqual(try detector.detect(in: flat, sourceWidth: 320, sourceHeight: 240), [])
+        let figures = ReframeSceneTests.two
+        let scene = try ReframeScene.image(width: 1200, height: 800, subjects: figures)
+        let faces = try detector.detect(in: scene, sourceWidth: 1200, sourceHeight: 800)
+        XCTAssertEqual(faces.count, 2, "\(faces)")
+        for f in faces {
+            // Inside a figure's head (its top 30%), never on the body or the background.
+            XCTAssertTrue(figures.contains { s in
+                FaceFixture.centre(of: f.box, inside: Rect(x: s.x, y: s.y, width: s.width, height: s.height * 3 / 10))
+            }, "\(f)")
+        }
     }
 }
 
@@ -178,7 +214,7 @@ final class FaceFramingTests: XCTestCase {
         XCTAssertTrue(FaceFixture.whole(FaceFixture.cbsd.1[0], in: faces.targets[0].crop!))
     }
 
-    /// A group the window cannot hold: the larger, more central face is kept whole, the other
+    /// A group the window cannot hold: one face (the heavier by size and centrality) is kept whole, the other
     /// is left out entirely (not cut in half) and named in the plan; auto pads instead.
     func testAGroupTooWideKeepsOneFaceWholeAndSaysWhichWasLeftOut() throws {
         let p = try plan(FaceFixture.twoPeople, "9:16,4:5,1:1")
@@ -186,11 +222,15 @@ final class FaceFramingTests: XCTestCase {
         XCTAssertEqual(p.faces?.count, 2)
         for t in p.targets {
             let crop = t.crop!
-            XCTAssertTrue(FaceFixture.whole(truth[0], in: crop), "\(t.target) \(crop)")
-            let other = truth[1]
+            // The two faces are nearly alike in size and distance from the middle: either may be
+            // kept, but one is whole and the other wholly outside, and the plan names it.
+            let kept = truth.indices.filter { FaceFixture.whole(truth[$0], in: crop) }
+            XCTAssertEqual(kept.count, 1, "\(t.target) \(crop)")
+            guard let k = kept.first else { continue }
+            let other = truth[1 - k]
             let overlap = max(0, min(other.x + other.width, crop.x + crop.width) - max(other.x, crop.x))
             XCTAssertEqual(overlap, 0, "\(t.target): the face left out is not cut through")
-            XCTAssertEqual(t.facesLeftOut, [1], t.target)
+            XCTAssertEqual(t.facesLeftOut, [1 - k], t.target)
         }
         let auto = try plan(FaceFixture.twoPeople, "9:16", mode: .auto)
         XCTAssertEqual(auto.targets[0].mode, .pad)
@@ -203,7 +243,7 @@ final class FaceFramingTests: XCTestCase {
     /// Landscape crops of a tall photograph put the eyes on the upper third line when there is
     /// room, and keep headroom above the face box.
     func testEyesOnTheUpperThird() {
-        let face = DetectedFace(box: Rect(x: 400, y: 900, width: 200, height: 200), score: 20, kind: "frontal")
+        let face = DetectedFace(box: Rect(x: 400, y: 900, width: 200, height: 200), score: 0.9)
         let w = CropWindow.choose(sourceWidth: 1000, sourceHeight: 2000, ratio: AspectRatio(16, 9), focus: .faces,
                                   map: SaliencyMap(width: 10, height: 20, values: [Float](repeating: 1, count: 200)),
                                   faces: [face])
@@ -240,7 +280,7 @@ final class FaceFramingTests: XCTestCase {
 
     func testSaliencyMapDrawsTheFaces() throws {
         let map = SaliencyMap(width: 40, height: 30, values: [Float](repeating: 0, count: 1200))
-        let face = DetectedFace(box: Rect(x: 100, y: 100, width: 100, height: 100), score: 9, kind: "frontal")
+        let face = DetectedFace(box: Rect(x: 100, y: 100, width: 100, height: 100), score: 0.9)
         let image = try map.visualised(faces: [face], sourceWidth: 400, sourceHeight: 300)
         XCTAssertEqual(image.bands, 3)
         let px = try image.pixels()

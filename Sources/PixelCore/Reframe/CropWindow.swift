@@ -94,6 +94,24 @@ public struct CropWindow: Sendable, Equatable {
         self.box = box; self.focus = focus; self.subjectKept = subjectKept; self.facesLeftOut = facesLeftOut
     }
 
+    /// The salient mass a `cw×ch` window at (x, y) holds, less the mass in a band just outside
+    /// each edge that runs through the picture (a tenth of the window deep): an edge through the
+    /// subject costs what it cuts. Edges at the image border cost nothing.
+    static func edgeAwareMass(_ map: SaliencyMap, _ fx: Double, _ fy: Double, _ cw: Int, _ ch: Int, _ sw: Int, _ sh: Int) -> Double {
+        let bandX = Double(cw) * 0.1, bandY = Double(ch) * 0.1
+        let m = map.mass(x: fx, y: fy, width: Double(cw), height: Double(ch), sourceWidth: sw, sourceHeight: sh)
+        var cut = 0.0
+        if sw > cw {
+            cut += map.mass(x: fx - bandX, y: fy, width: bandX, height: Double(ch), sourceWidth: sw, sourceHeight: sh)
+            cut += map.mass(x: fx + Double(cw), y: fy, width: bandX, height: Double(ch), sourceWidth: sw, sourceHeight: sh)
+        }
+        if sh > ch {
+            cut += map.mass(x: fx, y: fy - bandY, width: Double(cw), height: bandY, sourceWidth: sw, sourceHeight: sh)
+            cut += map.mass(x: fx, y: fy + Double(ch), width: Double(cw), height: bandY, sourceWidth: sw, sourceHeight: sh)
+        }
+        return m - cut
+    }
+
     public static func choose(sourceWidth sw: Int, sourceHeight sh: Int, ratio: AspectRatio,
                               focus: ReframeFocus, map: SaliencyMap, faces: [DetectedFace] = []) -> CropWindow {
         let (cw, ch) = ratio.largestInside(width: sw, height: sh)
@@ -116,7 +134,9 @@ public struct CropWindow: Sendable, Equatable {
             return result(clampedBox(centreX: p.x, centreY: p.y), p)
         case .auto, .faces:
             if !faces.isEmpty {
-                let framed = FaceFraming.window(width: cw, height: ch, sourceWidth: sw, sourceHeight: sh, faces: faces)
+                let total = max(map.total, 1e-12)
+                let framed = FaceFraming.window(width: cw, height: ch, sourceWidth: sw, sourceHeight: sh, faces: faces,
+                                                salient: { x, y in edgeAwareMass(map, x, y, cw, ch, sw, sh) / total })
                 var r = result(framed.box, framed.focus)
                 r.facesLeftOut = framed.leftOut
                 return r
@@ -137,21 +157,7 @@ public struct CropWindow: Sendable, Equatable {
         // band just outside it (a tenth of the window deep), so that when not everything fits
         // the window keeps one subject whole rather than halves of two, and does not shave the
         // top off a head to take in more background. Edges at the image border cost nothing.
-        let bandX = Double(cw) * 0.1, bandY = Double(ch) * 0.1
-        func score(_ x: Int, _ y: Int) -> Double {
-            let fx = Double(x), fy = Double(y)
-            let m = map.mass(x: fx, y: fy, width: Double(cw), height: Double(ch), sourceWidth: sw, sourceHeight: sh)
-            var cut = 0.0
-            if maxX > 0 {
-                cut += map.mass(x: fx - bandX, y: fy, width: bandX, height: Double(ch), sourceWidth: sw, sourceHeight: sh)
-                cut += map.mass(x: fx + Double(cw), y: fy, width: bandX, height: Double(ch), sourceWidth: sw, sourceHeight: sh)
-            }
-            if maxY > 0 {
-                cut += map.mass(x: fx, y: fy - bandY, width: Double(cw), height: bandY, sourceWidth: sw, sourceHeight: sh)
-                cut += map.mass(x: fx, y: fy + Double(ch), width: Double(cw), height: bandY, sourceWidth: sw, sourceHeight: sh)
-            }
-            return m - cut
-        }
+        func score(_ x: Int, _ y: Int) -> Double { edgeAwareMass(map, Double(x), Double(y), cw, ch, sw, sh) }
         var best = -Double.infinity
         var scored: [(x: Int, y: Int, score: Double)] = []
         for y in positions(maxY) {

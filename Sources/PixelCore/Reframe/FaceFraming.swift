@@ -5,12 +5,15 @@ import Foundation
 ///
 /// - The faces to keep: all of them when the window can hold the whole group; otherwise the
 ///   set with the most weight (face area, more for faces near the middle) that it can hold,
-///   grown from each face in turn. The rest are left out, and named.
+///   grown from each face in turn, the most central of those within a tenth of the heaviest.
+///   The rest are left out, and named.
 /// - Headroom: each kept face is taken with a margin (a fifth of its width each side, half its
 ///   height above for the forehead and hair, a quarter below for the chin), as much of the
 ///   margin as the window holds (in steps down to none).
 /// - Placement, inside the positions that hold those boxes: across, the group's centre at the
-///   window's centre; down, the eyes (two fifths down a face box) on the upper third line. A
+///   window's centre; down, the eyes (two fifths down a face box) on the upper third line,
+///   and salient mass fills in (a height that keeps more of the body wins over that ideal by
+///   twice the share of the mass it gains). A
 ///   face left out is kept wholly outside where the window can manage it, never cut in half
 ///   when another position avoids it.
 enum FaceFraming {
@@ -32,8 +35,16 @@ enum FaceFraming {
         func union(_ o: Box) -> Box { Box(x0: min(x0, o.x0), y0: min(y0, o.y0), x1: max(x1, o.x1), y1: max(y1, o.y1)) }
     }
 
+    /// How much the share of salient mass a window keeps counts against its distance from the
+    /// ideal placement (both shares of the photograph): the faces are placed first, and among
+    /// the heights that hold them the one keeping more of the rest of the subject (the body
+    /// below a face) wins over the eye line when it keeps noticeably more of it.
+    static let salientWeight = 2.0
+
+    /// `salient(x, y)`, when given, is the share 0...1 of the salient mass a window at (x, y)
+    /// keeps, less what its edges cut through (the attention window's own measure).
     static func window(width cw: Int, height ch: Int, sourceWidth sw: Int, sourceHeight sh: Int,
-                       faces: [DetectedFace]) -> Framed {
+                       faces: [DetectedFace], salient: ((Double, Double) -> Double)? = nil) -> Framed {
         let W = Double(cw), H = Double(ch)
         let raw = faces.map { f in
             Box(x0: Double(f.box.x), y0: Double(f.box.y), x1: Double(f.box.x + f.box.width), y1: Double(f.box.y + f.box.height))
@@ -57,14 +68,21 @@ enum FaceFraming {
         var keep = all
         if !fits(all, 0) {
             let order = all.sorted { weight[$0] > weight[$1] }
-            var best: [Int] = [], bestWeight = -1.0
+            var sets: [(set: [Int], weight: Double)] = []
             for anchor in order {
                 var set = [anchor]
                 for j in order where j != anchor && fits(set + [j], 0) { set.append(j) }
-                let w = set.reduce(0) { $0 + weight[$1] }
-                if w > bestWeight { bestWeight = w; best = set }
+                sets.append((set, set.reduce(0) { $0 + weight[$1] }))
             }
-            keep = best
+            // Sets within a tenth of the heaviest are a tie (a detector's box sizes vary by
+            // about that much): the one nearest the middle of the photograph wins.
+            let heaviest = sets.map(\.weight).max() ?? 0
+            func offCentre(_ set: [Int]) -> Double {
+                let u = union(set, 0)
+                let dx = ((u.x0 + u.x1) / 2 - Double(sw) / 2) / Double(sw), dy = ((u.y0 + u.y1) / 2 - Double(sh) / 2) / Double(sh)
+                return (dx * dx + dy * dy).squareRoot()
+            }
+            keep = sets.filter { $0.weight >= 0.9 * heaviest }.min { offCentre($0.set) < offCentre($1.set) }?.set ?? [order[0]]
         }
         let margin = [1, 0.75, 0.5, 0.3, 0.15, 0].first { fits(keep, $0) } ?? 0
         let required = union(keep, margin)
@@ -106,7 +124,10 @@ enum FaceFraming {
                     let s = inside(raw[j], x, y)
                     if s > 0.001 && s < 0.999 { cut += min(s, 1 - s) * weight[j] }
                 }
-                let cost = cut / max(1e-9, totalArea) * 1000 + abs(x - idealX) / Double(sw) + abs(y - idealY) / Double(sh)
+                var cost = cut / max(1e-9, totalArea) * 1000 + abs(x - idealX) / Double(sw) + abs(y - idealY) / Double(sh)
+                // Down only: across, the faces' centre decides (what lies beside a group is
+                // not more of it), but below a face is its body.
+                if let salient { cost -= salientWeight * salient(idealX, y) }
                 if cost < bestCost { bestCost = cost; best = (x, y) }
             }
         }
