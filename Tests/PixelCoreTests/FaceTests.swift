@@ -204,6 +204,36 @@ final class FaceFramingTests: XCTestCase {
         }
     }
 
+    /// The committed photographs (Fixtures/README.md, "Faces"), each cut in code to a landscape
+    /// and a portrait copy: the face is found, once, and every ratio's crop holds it whole.
+    func testCommittedPhotographsKeepTheFaceInEveryCrop() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("stet-face-committed-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let photos = [("astronaut", Rect(x: 170, y: 70, width: 112, height: 110)),
+                      ("cameraman", Rect(x: 196, y: 122, width: 72, height: 76))]
+        for (name, face) in photos {
+            let source = try Image.decode(Fixture.path("faces/\(name).jpg"))
+            // Landscape: the top 288 rows. Portrait: 288 columns around the face.
+            let left = min(512 - 288, max(0, face.x + face.width / 2 - 144))
+            let cuts = [("wide", Rect(x: 0, y: 0, width: 512, height: 288), "9:16,4:5,1:1"),
+                        ("tall", Rect(x: left, y: 0, width: 288, height: 512), "16:9,1.91:1,1:1")]
+            for (shape, cut, ratios) in cuts {
+                let path = dir.appendingPathComponent("\(name)-\(shape).png").path
+                try source.cropped(x: cut.x, y: cut.y, width: cut.width, height: cut.height).save(path, format: .png)
+                let truth = Rect(x: face.x - cut.x, y: face.y - cut.y, width: face.width, height: face.height)
+                let job = ReframeJob(.init(ReframeOptions(targets: try ReframeTarget.ratios(ratios), mode: .crop)))
+                let p = try job.plan(input: path, folder: dir.path).plan
+                XCTAssertEqual(p.faces?.count, 1, "\(name) \(shape): \(p.faces ?? [])")
+                XCTAssertTrue(p.faces?.first.map { FaceFixture.centre(of: truth, inside: $0.box) } ?? false, "\(name) \(shape)")
+                for t in p.targets {
+                    XCTAssertTrue(FaceFixture.whole(truth, in: t.crop!), "\(name) \(shape) \(t.target): \(t.crop!) \(truth)")
+                    XCTAssertEqual(t.facesLeftOut, [], "\(name) \(shape) \(t.target)")
+                }
+            }
+        }
+    }
+
     /// Attention alone (what reframe did before) cuts the man out of the 9:16 crop of CBSD68
     /// 119082 (the example); faces keep him.
     func testFacesKeepTheManThatAttentionCuts() throws {
