@@ -1,5 +1,5 @@
-// FFmpeg's libraries (Debian 12: libavformat 59, libavcodec 59, libswscale 6, libavutil 57) for
-// the video engine in PixelCore/Video. Only what Swift cannot see is here: error codes and
+// FFmpeg's headers (Debian 12: libavformat 59, libavcodec 59, libswscale 6, libavutil 57) for
+// the video engine in PixelCore/Video; the libraries are opened on first use (CFFmpegLoader). Only what Swift cannot see is here: error codes and
 // constants that are function-like macros, and a few field writes through AVDictionary.
 // Everything else (demuxing, decoding, scaling, encoding, muxing) is Swift.
 #ifndef STET_CFFMPEG_SHIM_H

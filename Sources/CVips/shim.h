@@ -56,6 +56,12 @@ static inline int stet_live_object_count(void) {
 
 // glibc's M_ARENA_MAX is a macro Swift does not import.
 static inline void stet_limit_malloc_arenas(int n) { mallopt(M_ARENA_MAX, n); }
+// Large blocks (up to 32 MB) from the heap, and up to 128 MB of freed heap kept: glibc's
+// defaults give most blocks over 128 KB fresh pages from the kernel on every allocation.
+static inline void stet_keep_freed_memory(void) {
+    mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 128 * 1024 * 1024);
+}
 
 // libjpeg reports errors by longjmp, which Swift cannot catch: `stet_jpeg_decode` below
 // catches them with setjmp on the calling thread and stops at the first warning or error. The
@@ -147,6 +153,17 @@ static inline int stet_jpeg_decode(const unsigned char *data, unsigned long size
                 : bands == 1 ? VIPS_INTERPRETATION_B_W : VIPS_INTERPRETATION_sRGB;
     *out = image;
     return 0;
+}
+
+// An image over `length` bytes of libvips' tracked memory (`vips_tracked_malloc`) that the
+// image then owns: freed when it closes, so the pixels are handed over without a copy. On
+// failure the pixels are freed too and NULL is returned.
+static inline VipsImage *stet_image_new_owning(void *pixels, size_t length, int width, int height,
+                                               int bands, VipsBandFormat format) {
+    VipsImage *image = vips_image_new_from_memory(pixels, length, width, height, bands, format);
+    if (!image) { vips_tracked_free(pixels); return NULL; }
+    g_signal_connect(image, "postclose", G_CALLBACK(stet__free_pixels), pixels);
+    return image;
 }
 
 // Copies every metadata item (EXIF, XMP, ICC profile, orientation, ...) and the resolution from

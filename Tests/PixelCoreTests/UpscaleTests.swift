@@ -256,6 +256,48 @@ final class UpscaleTests: XCTestCase {
         }
     }
 
+    /// The settings `testOutputIsTheSameAsBeforeTheAllocationWork` runs: (fixture, output
+    /// width and height as a scale or a width, method, preset, back-projection, refiner).
+    static let pinnedCases: [(file: String, scale: Int?, width: Int?, method: Upscale.Method, preset: Upscale.Preset,
+                              backProjection: Upscale.BackProjectionMode, refiner: Bool, fnv: UInt64)] = [
+        ("generated-a1111.png", 2, nil, .auto, .fast, .auto, true, 0xd99b_422f_307f_fcb8),
+        ("generated-a1111.png", 3, nil, .auto, .fast, .auto, true, 0xd4fd_5914_e68c_fb03),
+        ("generated-a1111.png", 4, nil, .auto, .fast, .auto, true, 0xeaf9_f7d7_1f13_a553),
+        ("generated-a1111.png", 4, nil, .auto, .best, .auto, true, 0x4907_7750_adf9_320a),
+        ("generated-a1111.png", 2, nil, .auto, .fast, .on, true, 0xf9e8_99f1_6abf_3a34),
+        ("generated-a1111.png", 2, nil, .auto, .fast, .auto, false, 0xfac7_e288_beae_4369),
+        ("generated-a1111.png", nil, 500, .auto, .fast, .auto, true, 0xb3a4_79b4_1b7b_649d),
+        ("generated-a1111.png", nil, 500, .lanczos, .fast, .auto, true, 0x4072_1d5b_6677_d7e3),
+        ("alpha.png", 3, nil, .auto, .fast, .auto, true, 0x3e03_7f87_d307_2bc7),
+        ("rgb16.png", 2, nil, .auto, .fast, .auto, true, 0xa9d9_7436_0357_c6ae),
+        ("grey.jpg", 2, nil, .auto, .fast, .auto, true, 0xf174_9039_3565_c83e),
+    ]
+
+    /// The same samples, to the last bit, as before the upscaler's buffers were reworked for
+    /// speed (2026-12-04: uninitialised and reused buffers, rows rounded into the output as they
+    /// are made, the output handed to libvips without a copy, four pixels at a time in the
+    /// bank): FNV-1a hashes of the output samples, recorded with `stet upscale FIXTURE -o
+    /// OUT.png` built from the tree before that work (3f02e86) and hashing the PNG's decoded
+    /// samples (Python: cv2.IMREAD_UNCHANGED, 16-bit samples little-endian). Every path: ×2,
+    /// ×3 and ×4 fast, ×4 best, back-projection at ×2, the bank alone, a non-integer size
+    /// (learned then Lanczos), Lanczos alone, alpha, 16 bits, grey.
+    func testOutputIsTheSameAsBeforeTheAllocationWork() throws {
+        func fnv(_ bytes: [UInt8]) -> UInt64 {
+            var h: UInt64 = 0xcbf2_9ce4_8422_2325
+            for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+            return h
+        }
+        for c in Self.pinnedCases {
+            let image = try Image.open(Fixture.path(c.file))
+            let size = Upscale.targetSize(inWidth: image.width, inHeight: image.height, scale: c.scale, width: c.width)
+            let up = Upscale(width: size.width, height: size.height, method: c.method, useRefiner: c.refiner,
+                             backProjection: c.backProjection, preset: c.preset)
+            let hash = fnv(try up.run(image).pixels())
+            print("upscale pin \(c.file) \(c.scale.map { "x\($0)" } ?? "w\(c.width!)") \(c.method) \(c.preset) bp \(c.backProjection) refiner \(c.refiner): \(String(hash, radix: 16))")
+            XCTAssertEqual(hash, c.fnv, "\(c.file) \(c.scale.map { "x\($0)" } ?? "w\(c.width!)") \(c.method) \(c.preset)")
+        }
+    }
+
     /// Tiles with no seams: the learned path makes its output in bands of rows, each with its
     /// own context rows (the bank's taps, the refiner's layers, back-projection's kernels, the
     /// transposes' strips), so the band height does not change the result. Bands of one

@@ -74,6 +74,18 @@ public final class Image: @unchecked Sendable {
         return Array(UnsafeRawBufferPointer(start: raw, count: size))
     }
 
+    /// Same, without the copy into a Swift array: `body` reads libvips' buffer, which is freed
+    /// when it returns.
+    public func withPixels<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        Vips.start()
+        var size: Int = 0
+        guard let raw = vips_image_write_to_memory(pointer, &size) else {
+            throw PixelError.failed("write_to_memory", Vips.takeErrorMessage())
+        }
+        defer { g_free(raw) }
+        return try body(UnsafeRawBufferPointer(start: raw, count: size))
+    }
+
     /// Runs the pipeline now into a memory image (`vips_image_copy_memory`). Used where a
     /// result is read many times: analysis, several targets cut from one decode, grid cells.
     public func materialized() throws -> Image {
@@ -94,6 +106,28 @@ public final class Image: @unchecked Sendable {
                                             Int32(bands), VipsBandFormat(Int32(format.rawValue)))
         }
         guard let made else { throw PixelError.failed("new_from_memory_copy", Vips.takeErrorMessage()) }
+        return Image(owning: made)
+    }
+
+    /// Builds an image whose pixels `fill` writes in place, packed and band-interleaved, into
+    /// uninitialised memory (it must write every byte). The image owns that memory (libvips'
+    /// tracked memory, freed when the image closes): no copy, unlike `fromPixels(_:...)`.
+    public static func fromPixels(width: Int, height: Int, bands: Int, format: BandFormat = .uchar,
+                                  fill: (UnsafeMutableRawBufferPointer) throws -> Void) throws -> Image {
+        Vips.start()
+        let bytesPerSample = [BandFormat.uchar: 1, .char: 1, .ushort: 2, .short: 2, .float: 4][format]
+        guard let bytesPerSample else { throw PixelError.failed("new_from_memory", "unsupported band format \(format)") }
+        let length = width * height * bands * bytesPerSample
+        guard let pixels = vips_tracked_malloc(max(length, 1)) else {
+            throw PixelError.failed("new_from_memory", "out of memory for \(width)x\(height)x\(bands)")
+        }
+        do { try fill(UnsafeMutableRawBufferPointer(start: pixels, count: length)) } catch {
+            vips_tracked_free(pixels); throw error
+        }
+        guard let made = stet_image_new_owning(pixels, length, Int32(width), Int32(height), Int32(bands),
+                                               VipsBandFormat(Int32(format.rawValue))) else {
+            throw PixelError.failed("new_from_memory", Vips.takeErrorMessage())
+        }
         return Image(owning: made)
     }
 

@@ -54,8 +54,8 @@ struct BackProjection: Sendable {
         let s = scale, w = width, outW = width * s
         let errors = errorRows(for: rows), hr = (rows.lowerBound * s)..<(rows.upperBound * s)
         precondition(prediction.count == predictionRows.count * s * outW)
-        var error = [Float](repeating: 0, count: errors.count * w)
-        var out = [Float](repeating: 0, count: hr.count * outW)
+        var error = uninitialisedFloats(errors.count * w)
+        var out = uninitialisedFloats(hr.count * outW)
         prediction.withUnsafeBufferPointer { pp in
             error.withUnsafeMutableBufferPointer { ep in
                 // The input's luma minus the prediction shrunk back.

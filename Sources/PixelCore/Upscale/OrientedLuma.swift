@@ -41,7 +41,7 @@ final class OrientedLuma: @unchecked Sendable {
         let r = bank.taps / 2
         let pw = w + 2 * r
         paddedWidth = pw
-        var padded = [Float](repeating: 0, count: pw * (h + 2 * r))
+        var padded = uninitialisedFloats(pw * (h + 2 * r))
         luma.withUnsafeBufferPointer { lb in
             padded.withUnsafeMutableBufferPointer { pb in
                 let dst = SendablePointer(pb.baseAddress!), src = lb.baseAddress!
@@ -69,29 +69,28 @@ final class OrientedLuma: @unchecked Sendable {
     /// the margin: a horizontal then a vertical pass of five-sample minima and maxima.
     static func localRange(_ luma: [Float], width w: Int, height h: Int) -> ([Float], [Float]) {
         precondition(clampRadius == 2)
-        var hmin = [Float](repeating: 0, count: w * h), hmax = hmin
-        var low = hmin, high = hmin
-        luma.withUnsafeBufferPointer { lp in hmin.withUnsafeMutableBufferPointer { mnb in hmax.withUnsafeMutableBufferPointer { mxb in
-            let mn = SendablePointer(mnb.baseAddress!), mx = SendablePointer(mxb.baseAddress!), src = lp.baseAddress!
+        var low = uninitialisedFloats(w * h), high = uninitialisedFloats(w * h)
+        luma.withUnsafeBufferPointer { lp in low.withUnsafeMutableBufferPointer { lob in high.withUnsafeMutableBufferPointer { hib in
+            let lo0 = SendablePointer(lob.baseAddress!), hi0 = SendablePointer(hib.baseAddress!), src = lp.baseAddress!
+            let margin = clampMargin
             parallelRows(h, maximumBand: 128) { rows in
-                for y in rows {
-                    let row = src + y * w, a = mn.p + y * w, b = mx.p + y * w
+                // The horizontal minima and maxima of the band's rows and the two rows on either
+                // side, then the vertical pass (the same floats as whole planes, a band at a time).
+                let first = max(rows.lowerBound - 2, 0), last = min(rows.upperBound + 2, h)
+                let mn = UnsafeMutablePointer<Float>.allocate(capacity: 2 * (last - first) * w)
+                defer { mn.deallocate() }
+                let mx = mn + (last - first) * w
+                for y in first..<last {
+                    let row = src + y * w, a = mn + (y - first) * w, b = mx + (y - first) * w
                     for x in 0..<w {
                         let x0 = max(x - 2, 0), x1 = max(x - 1, 0), x3 = min(x + 1, w - 1), x4 = min(x + 2, w - 1)
                         a[x] = min(min(min(row[x0], row[x1]), min(row[x], row[x3])), row[x4])
                         b[x] = max(max(max(row[x0], row[x1]), max(row[x], row[x3])), row[x4])
                     }
                 }
-            }
-        }}}
-        hmin.withUnsafeBufferPointer { mnp in hmax.withUnsafeBufferPointer { mxp in
-          low.withUnsafeMutableBufferPointer { lob in high.withUnsafeMutableBufferPointer { hib in
-            let lo0 = SendablePointer(lob.baseAddress!), hi0 = SendablePointer(hib.baseAddress!)
-            let mn = mnp.baseAddress!, mx = mxp.baseAddress!, margin = clampMargin
-            parallelRows(h, maximumBand: 128) { rows in
                 for y in rows {
-                    let o0 = max(y - 2, 0) * w, o1 = max(y - 1, 0) * w, o2 = y * w
-                    let o3 = min(y + 1, h - 1) * w, o4 = min(y + 2, h - 1) * w
+                    let o0 = (max(y - 2, 0) - first) * w, o1 = (max(y - 1, 0) - first) * w, o2 = (y - first) * w
+                    let o3 = (min(y + 1, h - 1) - first) * w, o4 = (min(y + 2, h - 1) - first) * w
                     let n0 = mn + o0, n1 = mn + o1, n2 = mn + o2, n3 = mn + o3, n4 = mn + o4
                     let m0 = mx + o0, m1 = mx + o1, m2 = mx + o2, m3 = mx + o3, m4 = mx + o4
                     let lo = lo0.p + y * w, hi = hi0.p + y * w
@@ -101,8 +100,7 @@ final class OrientedLuma: @unchecked Sendable {
                     }
                 }
             }
-          }}
-        }}
+        }}}
         return (low, high)
     }
 
@@ -113,7 +111,7 @@ final class OrientedLuma: @unchecked Sendable {
         // The refiner needs `halo` rows of the bank's prediction around the band.
         let halo = refiner?.halo ?? 0
         let predRows = max(rows.lowerBound - halo, 0)..<min(rows.upperBound + halo, h)
-        var pred = [Float](repeating: 0, count: predRows.count * w * lanes)
+        var pred = uninitialisedFloats(predRows.count * w * lanes)
         pred.withUnsafeMutableBufferPointer { pp in
             lumaPadded.withUnsafeBufferPointer { lp in
                 bucketIndex.withUnsafeBufferPointer { bp in

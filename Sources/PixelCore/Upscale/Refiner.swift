@@ -85,7 +85,7 @@ public struct Refiner: Sendable {
         var available = predictionRows
         let first = layers[0]
         let stride0 = first.inputStride
-        var input = [Float](repeating: 0, count: available.count * width * stride0)
+        var input = uninitialisedFloats(available.count * width * stride0)
         input.withUnsafeMutableBufferPointer { ip in
             let input = ip.baseAddress!
             for (j, y) in available.enumerated() {
@@ -103,7 +103,7 @@ public struct Refiner: Sendable {
             let lo = available.lowerBound == 0 ? 0 : available.lowerBound + 1
             let hi = available.upperBound == height ? height : available.upperBound - 1
             let outRows = last ? rows : lo..<hi
-            var output = [Float](repeating: 0, count: outRows.count * width * layer.lanes)
+            var output = uninitialisedFloats(outRows.count * width * layer.lanes)
             input.withUnsafeBufferPointer { ip in
                 output.withUnsafeMutableBufferPointer { op in
                     layer.weights.withUnsafeBufferPointer { wp in

@@ -95,66 +95,90 @@ public struct Resampler: Sendable {
     /// must cover the rows these output rows read (`inputRows(for:)`).
     func resample(rows: Range<Int>, input: UnsafePointer<Float>, firstInputRow: Int = 0,
                   into out: UnsafeMutablePointer<Float>) {
+        resample(rows: rows, input: input, firstInputRow: firstInputRow) { i, row in
+            (out + i * outWidth * channels).update(from: row, count: outWidth * channels)
+        }
+    }
+
+    /// Computes output rows `rows` one at a time: `emit(i, row)` gets row `rows.lowerBound + i`,
+    /// `outWidth × channels` floats in a buffer that the next row reuses (it may change them).
+    /// The horizontal pass is made once for the input rows the band reads; each output row is
+    /// then made from it where it is used, so no band-sized output buffer is needed.
+    func resample(rows: Range<Int>, input: UnsafePointer<Float>, firstInputRow: Int = 0,
+                  emit: (Int, UnsafeMutablePointer<Float>) -> Void) {
         guard !rows.isEmpty else { return }
-        let vc = vertical.count, hc = horizontal.count, ch = channels
-        let firstIn = vertical.starts[rows.lowerBound]
-        let lastIn = vertical.starts[rows.upperBound - 1] + vc
-        precondition(firstIn >= firstInputRow, "resample: the input band starts below the rows it must read")
+        let inRows = inputRows(for: rows)
+        precondition(inRows.lowerBound >= firstInputRow, "resample: the input band starts below the rows it must read")
+        let rowLength = outWidth * channels
+        let temp = UnsafeMutablePointer<Float>.allocate(capacity: inRows.count * rowLength)
+        defer { temp.deallocate() }
+        horizontalPass(inputRows: inRows, input: input, firstInputRow: firstInputRow, into: temp)
+        let row = UnsafeMutablePointer<Float>.allocate(capacity: rowLength)
+        defer { row.deallocate() }
+        for (i, y) in rows.enumerated() {
+            verticalRow(y, horizontal: temp, firstRow: inRows.lowerBound, into: row)
+            emit(i, row)
+        }
+    }
+
+    /// The horizontal pass over input rows `inputRows`: each resampled to `outWidth`, into `out`
+    /// (`inputRows.count × outWidth × channels` floats).
+    func horizontalPass(inputRows: Range<Int>, input: UnsafePointer<Float>, firstInputRow: Int,
+                        into out: UnsafeMutablePointer<Float>) {
+        let hc = horizontal.count, ch = channels
         let rowLength = outWidth * ch
-        // Horizontal pass over the input rows this band reads.
-        var temp = [Float](repeating: 0, count: (lastIn - firstIn) * rowLength)
-        temp.withUnsafeMutableBufferPointer { tp in
-            horizontal.weights.withUnsafeBufferPointer { hw in
-                for r in firstIn..<lastIn {
+        horizontal.weights.withUnsafeBufferPointer { hw in
+            horizontal.starts.withUnsafeBufferPointer { starts in
+                for r in inputRows {
                     let src = input + (r - firstInputRow) * inWidth * ch
-                    let dst = tp.baseAddress! + (r - firstIn) * rowLength
-                    horizontal.starts.withUnsafeBufferPointer { starts in
-                        for x in 0..<outWidth {
-                            let s = src + starts[x] * ch
-                            let w = hw.baseAddress! + x * hc
-                            let d = dst + x * ch
-                            switch ch {
-                            case 1:
-                                d[0] = Resampler.dot(s, w, hc)
-                            case 3:
-                                var a0: Float = 0, a1: Float = 0, a2: Float = 0
-                                for k in 0..<hc {
-                                    let wk = w[k], p = s + k * 3
-                                    a0 += wk * p[0]; a1 += wk * p[1]; a2 += wk * p[2]
-                                }
-                                d[0] = a0; d[1] = a1; d[2] = a2
-                            case 4:
-                                var acc = SIMD4<Float>()
-                                for k in 0..<hc {
-                                    acc += w[k] * UnsafeRawPointer(s + k * 4).loadUnaligned(as: SIMD4<Float>.self)
-                                }
-                                UnsafeMutableRawPointer(d).storeBytes(of: acc, as: SIMD4<Float>.self)
-                            default:
-                                for c in 0..<ch {
-                                    var acc: Float = 0
-                                    for k in 0..<hc { acc += w[k] * s[k * ch + c] }
-                                    d[c] = acc
-                                }
+                    let dst = out + (r - inputRows.lowerBound) * rowLength
+                    for x in 0..<outWidth {
+                        let s = src + starts[x] * ch
+                        let w = hw.baseAddress! + x * hc
+                        let d = dst + x * ch
+                        switch ch {
+                        case 1:
+                            d[0] = Resampler.dot(s, w, hc)
+                        case 3:
+                            var a0: Float = 0, a1: Float = 0, a2: Float = 0
+                            for k in 0..<hc {
+                                let wk = w[k], p = s + k * 3
+                                a0 += wk * p[0]; a1 += wk * p[1]; a2 += wk * p[2]
+                            }
+                            d[0] = a0; d[1] = a1; d[2] = a2
+                        case 4:
+                            var acc = SIMD4<Float>()
+                            for k in 0..<hc {
+                                acc += w[k] * UnsafeRawPointer(s + k * 4).loadUnaligned(as: SIMD4<Float>.self)
+                            }
+                            UnsafeMutableRawPointer(d).storeBytes(of: acc, as: SIMD4<Float>.self)
+                        default:
+                            for c in 0..<ch {
+                                var acc: Float = 0
+                                for k in 0..<hc { acc += w[k] * s[k * ch + c] }
+                                d[c] = acc
                             }
                         }
                     }
                 }
             }
-            // Vertical pass: each output row is a weighted sum of whole temp rows.
-            vertical.weights.withUnsafeBufferPointer { vw in
-                for (i, y) in rows.enumerated() {
-                    let dst = out + i * rowLength
-                    let base = tp.baseAddress! + (vertical.starts[y] - firstIn) * rowLength
-                    let w = vw.baseAddress! + y * vc
-                    let w0 = w[0]
-                    for j in 0..<rowLength { dst[j] = w0 * base[j] }
-                    for k in 1..<max(vc, 1) {
-                        let wk = w[k]
-                        if wk == 0 { continue }
-                        let src = base + k * rowLength
-                        for j in 0..<rowLength { dst[j] += wk * src[j] }
-                    }
-                }
+        }
+    }
+
+    /// The vertical pass for output row `y`: a weighted sum of whole rows of the horizontal
+    /// pass `horizontal` (which starts at input row `firstRow`), into `dst`.
+    func verticalRow(_ y: Int, horizontal: UnsafePointer<Float>, firstRow: Int, into dst: UnsafeMutablePointer<Float>) {
+        let vc = vertical.count, rowLength = outWidth * channels
+        let base = horizontal + (vertical.starts[y] - firstRow) * rowLength
+        vertical.weights.withUnsafeBufferPointer { vw in
+            let w = vw.baseAddress! + y * vc
+            let w0 = w[0]
+            for j in 0..<rowLength { dst[j] = w0 * base[j] }
+            for k in 1..<max(vc, 1) {
+                let wk = w[k]
+                if wk == 0 { continue }
+                let src = base + k * rowLength
+                for j in 0..<rowLength { dst[j] += wk * src[j] }
             }
         }
     }

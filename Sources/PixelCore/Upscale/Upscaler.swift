@@ -23,13 +23,15 @@ import StetSupport
 /// back-projection (`BackProjection`) at ×3 and ×4 (and at ×2 with `.best`) makes it agree
 /// with the input.
 ///
-/// Output rows are made in bands, in parallel, and rounded into the output samples as each
-/// band is done; a band's working memory is at most 512 output rows with a refiner (whose
-/// context rows around each band are computed twice, so its bands are taller: at ×4 this
-/// halves that waste against 256), 32 without. Memory is the output samples (and libvips' copy
-/// of them) plus a few planes the size of the input (four times as many with flips, and the
-/// transposes' strips, a band's worth each), whatever the scale. A non-integer scale adds one
-/// float copy of the intermediate image it resizes.
+/// Output rows are made in bands, in parallel, and each row is rounded into the output samples
+/// as soon as it is made (the samples are libvips' image memory, handed over without a copy); a
+/// band is at most 512 output rows with a refiner (whose context rows around each band are
+/// computed twice, so its bands are taller: at ×4 this halves that waste against 256), 32
+/// without, and holds its low-resolution planes and one horizontal pass of the cubic base, not
+/// an output-sized float buffer. Memory is the output samples plus a few planes the size of the
+/// input (four times as many with flips, and the transposes' strips, a band's worth each),
+/// whatever the scale. A non-integer scale adds one float copy of the intermediate image it
+/// resizes.
 public struct Upscale: Sendable {
     public enum Method: String, Sendable, CaseIterable { case auto, lanczos, learned }
 
@@ -183,8 +185,8 @@ public struct Upscale: Sendable {
             let done = RowProgress(total: pass.outHeight, report: progress)
             let rows = bandRows ?? (refiner == nil ? 32 : 512)
             return try source.image(width: pass.outWidth, height: pass.outHeight, granularity: k,
-                                    maximumRows: rows, minimumRows: bandRows ?? 2 * k) { rows, dst in
-                pass.render(lowResRows: (rows.lowerBound / k)..<(rows.upperBound / k), into: dst)
+                                    maximumRows: rows, minimumRows: bandRows ?? 2 * k) { rows, emit in
+                pass.render(lowResRows: (rows.lowerBound / k)..<(rows.upperBound / k), emit: emit)
                 done.add(rows.count)
             }
         }
@@ -218,11 +220,10 @@ struct PixelBuffer: @unchecked Sendable {
         sixteenBit = img.format == .ushort
         interpretation = img.interpretation
         hasAlpha = channels == 2 || channels == 4
-        let bytes = try img.pixels()
         let count = width * height * channels
-        var values = [Float](repeating: 0, count: count)
+        var values = uninitialisedFloats(count)
         let sixteen = sixteenBit, rowSamples = width * channels, rowCount = height
-        bytes.withUnsafeBytes { raw in
+        try img.withPixels { raw in
             values.withUnsafeMutableBufferPointer { vb in
                 let v = SendablePointer(vb.baseAddress!)
                 parallelRows(rowCount, maximumBand: 128) { rows in
@@ -245,45 +246,59 @@ struct PixelBuffer: @unchecked Sendable {
         let r = Resampler(inWidth: self.width, inHeight: self.height, outWidth: width, outHeight: height,
                           channels: channels, kernel: kernel)
         return try data.withUnsafeBufferPointer { src in
-            try image(width: width, height: height) { rows, dst in
-                r.resample(rows: rows, input: src.baseAddress!, into: dst)
+            try image(width: width, height: height) { rows, emit in
+                r.resample(rows: rows, input: src.baseAddress!, emit: emit)
                 done?.add(rows.count)
             }
         }
     }
 
     /// An image of this buffer's depth, bands and colour space, whose float rows `render`
-    /// makes in parallel bands (row ranges aligned to `granularity`); each band is rounded
-    /// into the output samples as soon as it is made.
+    /// makes in parallel bands (row ranges aligned to `granularity`). `render(rows, emit)` hands
+    /// each row to `emit(i, row)` (row `rows.lowerBound + i`, `width × channels` floats in
+    /// 0...1), which rounds it into the output samples at once; the samples are written in
+    /// place into the memory the image then owns (no copy, no band-sized float buffer).
     func image(width: Int, height: Int, granularity: Int = 1, maximumRows: Int = 32, minimumRows: Int? = nil,
-               render: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) throws -> Image {
+               render: (Range<Int>, (Int, UnsafeMutablePointer<Float>) -> Void) -> Void) throws -> Image {
         let rowSamples = width * channels
-        let bytesPerSample = sixteenBit ? 2 : 1
-        var bytes = [UInt8](repeating: 0, count: height * rowSamples * bytesPerSample)
         let sixteen = sixteenBit
-        bytes.withUnsafeMutableBytes { raw in
+        let made = try Image.fromPixels(width: width, height: height, bands: channels,
+                                        format: sixteen ? .ushort : .uchar) { raw in
+            guard rowSamples > 0, height > 0 else { return }
             let base = SendablePointer(raw.baseAddress!.assumingMemoryBound(to: UInt8.self))
             parallelRows(height / granularity, minimumBand: max(1, (minimumRows ?? 2 * granularity) / granularity),
                          maximumBand: max(1, maximumRows / granularity)) { units in
                 let rows = (units.lowerBound * granularity)..<(units.upperBound * granularity)
-                var temp = [Float](repeating: 0, count: rows.count * rowSamples)
-                temp.withUnsafeMutableBufferPointer { tp in
-                    render(rows, tp.baseAddress!)
-                    let n = rows.count * rowSamples, start = rows.lowerBound * rowSamples
+                // Rounded as UInt8(v * 255 + 0.5) would (v clamped to 0...1), without its trap
+                // checks, which kept the loop from being vectorised: the integer part of a float
+                // under 2²³ is the low bits of its sum with 2²³.
+                render(rows) { i, row in
+                    let start = (rows.lowerBound + i) * rowSamples
                     if sixteen {
                         let dst = UnsafeMutableRawPointer(base.p).assumingMemoryBound(to: UInt16.self) + start
-                        for i in 0..<n { dst[i] = UInt16(min(max(tp[i], 0), 1) * 65535 + 0.5) }
+                        for j in 0..<rowSamples {
+                            let q = (min(max(row[j], 0), 1) * 65535 + 0.5).rounded(.down) + 8_388_608
+                            dst[j] = UInt16(truncatingIfNeeded: q.bitPattern)
+                        }
                     } else {
                         let dst = base.p + start
-                        for i in 0..<n { dst[i] = UInt8(min(max(tp[i], 0), 1) * 255 + 0.5) }
+                        for j in 0..<rowSamples {
+                            let q = (min(max(row[j], 0), 1) * 255 + 0.5).rounded(.down) + 8_388_608
+                            dst[j] = UInt8(truncatingIfNeeded: q.bitPattern)
+                        }
                     }
                 }
             }
         }
-        let made = try Image.fromPixels(bytes, width: width, height: height, bands: channels,
-                                        format: sixteenBit ? .ushort : .uchar)
         return try made.copyInterpretation(interpretation)
     }
+}
+
+/// An array of `count` floats left uninitialised, for buffers that are written whole before
+/// they are read (zero-filling them cost a measurable share of an upscale).
+@inline(__always)
+func uninitialisedFloats(_ count: Int) -> [Float] {
+    [Float](unsafeUninitializedCapacity: count) { _, initialised in initialised = count }
 }
 
 /// The filter bank (and refiner) applied to one image: its luma in one orientation, or in all
@@ -307,7 +322,7 @@ final class LearnedPass: @unchecked Sendable {
         self.transposes = transposes
         self.backProjection = backProjection ? BackProjection(scale: bank.scale, width: source.width, height: source.height) : nil
         let w = source.width, h = source.height, ch = source.channels
-        var luma = [Float](repeating: 0, count: w * h)
+        var luma = uninitialisedFloats(w * h)
         let colour = source.colourChannels >= 3
         source.data.withUnsafeBufferPointer { s in
             luma.withUnsafeMutableBufferPointer { lb in
@@ -333,7 +348,7 @@ final class LearnedPass: @unchecked Sendable {
     /// the output rows.
     func render(done: RowProgress? = nil) -> PixelBuffer {
         let s = scale, outW = source.width * s, outH = source.height * s, ch = source.channels
-        var out = [Float](repeating: 0, count: outW * outH * ch)
+        var out = uninitialisedFloats(outW * outH * ch)
         out.withUnsafeMutableBufferPointer { dst in
             let d = SendablePointer(dst.baseAddress!)
             parallelRows(source.height, minimumBand: 4) { lrRows in
@@ -395,7 +410,7 @@ final class LearnedPass: @unchecked Sendable {
     /// input pixel (phase dy·s+dx).
     private func plane(_ prediction: [Float], rows: Range<Int>) -> [Float] {
         let s = scale, w = source.width, outW = w * s, lanes = bank.lanes
-        var out = [Float](repeating: 0, count: rows.count * s * outW)
+        var out = uninitialisedFloats(rows.count * s * outW)
         prediction.withUnsafeBufferPointer { pp in
             out.withUnsafeMutableBufferPointer { op in
                 for i in 0..<(rows.count * s) {
@@ -432,19 +447,47 @@ final class LearnedPass: @unchecked Sendable {
 
     /// Rows `lowResRows × scale` of the output, into `out`, clipped to 0...1.
     func render(lowResRows: Range<Int>, into out: UnsafeMutablePointer<Float>) {
-        let s = scale, w = source.width, ch = source.channels
+        let rowLength = source.width * scale * source.channels
+        render(lowResRows: lowResRows) { i, row in (out + i * rowLength).update(from: row, count: rowLength) }
+    }
+
+    /// Rows `lowResRows × scale` of the output, clipped to 0...1, one at a time: `emit(i, row)`
+    /// gets output row `lowResRows.lowerBound × scale + i` (`width × scale × channels` floats,
+    /// in a buffer the next row reuses). The cubic base is made row by row from one horizontal
+    /// pass, and without back-projection each luma row is spread out of the prediction and
+    /// clamped where it is used, so a band holds no output-sized plane.
+    func render(lowResRows: Range<Int>, emit: (Int, UnsafeMutablePointer<Float>) -> Void) {
+        let s = scale, w = source.width, ch = source.channels, lanes = bank.lanes
         let outW = w * s
-        let luma = luma(lowResRows: lowResRows)
         let hr = (lowResRows.lowerBound * s)..<(lowResRows.upperBound * s)
-        source.data.withUnsafeBufferPointer { src in
-            base.resample(rows: hr, input: src.baseAddress!, into: out)
-        }
+        // With back-projection, the corrected luma plane; without, the prediction, spread and
+        // clamped row by row below as `plane` and `clamp` would (the same floats).
+        let spreads = backProjection == nil
+        let values = spreads ? prediction(rows: lowResRows) : luma(lowResRows: lowResRows)
         let colour = source.colourChannels
-        luma.withUnsafeBufferPointer { lp in
-            for i in 0..<hr.count {
-                let row = out + i * outW * ch, lumaRow = lp.baseAddress! + i * outW
+        let lumaRow = UnsafeMutablePointer<Float>.allocate(capacity: outW)
+        defer { lumaRow.deallocate() }
+        let upright = orientations[0]
+        source.data.withUnsafeBufferPointer { src in
+          values.withUnsafeBufferPointer { lp in
+          upright.rangeLow.withUnsafeBufferPointer { lowp in
+          upright.rangeHigh.withUnsafeBufferPointer { highp in
+            base.resample(rows: hr, input: src.baseAddress!) { i, row in
+                let lumaRowPointer: UnsafePointer<Float>
+                if spreads {
+                    let ly = lowResRows.lowerBound + i / s, dy = i % s
+                    let from = lp.baseAddress! + (i / s) * w * lanes + dy * s
+                    let low = lowp.baseAddress! + ly * w, high = highp.baseAddress! + ly * w
+                    for lx in 0..<w {
+                        let lo = low[lx], hi = high[lx]
+                        for dx in 0..<s { lumaRow[lx * s + dx] = min(max(from[lx * lanes + dx], lo), hi) }
+                    }
+                    lumaRowPointer = UnsafePointer(lumaRow)
+                } else {
+                    lumaRowPointer = lp.baseAddress! + i * outW
+                }
                 for x in 0..<outW {
-                    let p = lumaRow[x], px = row + x * ch
+                    let p = lumaRowPointer[x], px = row + x * ch
                     if colour >= 3 {
                         let delta = p - (0.299 * px[0] + 0.587 * px[1] + 0.114 * px[2])
                         px[0] = min(max(px[0] + delta, 0), 1)
@@ -455,7 +498,11 @@ final class LearnedPass: @unchecked Sendable {
                     }
                     if colour < ch { px[colour] = min(max(px[colour], 0), 1) }
                 }
+                emit(i, row)
             }
+          }
+          }
+          }
         }
     }
 }

@@ -51,6 +51,7 @@ public final class VideoSource {
             throw fail(FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")
         }
         if fileSize(path) == 0 { throw fail("empty file (0 bytes), not a clip") }
+        try FFmpegLibraries.require()
         var ctx: UnsafeMutablePointer<AVFormatContext>? = nil
         let opened = avformat_open_input(&ctx, path, nil, nil)
         guard opened >= 0, let ctx else {
