@@ -164,6 +164,25 @@ final class FaceDetectorTests: XCTestCase {
         }
     }
 
+    /// The network's key points on the committed portrait: the eyes a third of the way down the
+    /// face, the person's right eye on the left as seen, the mouth below and between them.
+    func testLandmarksSitOnTheFace() throws {
+        let image = try Image.decode(Fixture.path("faces/astronaut.jpg"))
+        let faces = try FaceDetector().detect(in: image, sourceWidth: 512, sourceHeight: 512)
+        let face = try XCTUnwrap(faces.first)
+        let m = try XCTUnwrap(face.landmarks)
+        let b = face.box
+        XCTAssertLessThan(m.rightEye.x, m.leftEye.x)
+        XCTAssertEqual(m.rightEye.y, m.leftEye.y, accuracy: Double(b.height) * 0.05, "the eyes are level")
+        let eyeDown = (m.eyes.y - Double(b.y)) / Double(b.height), mouthDown = (m.mouth.y - Double(b.y)) / Double(b.height)
+        XCTAssertTrue((0.25...0.45).contains(eyeDown), "\(eyeDown)")
+        XCTAssertTrue((0.65...0.85).contains(mouthDown), "\(mouthDown)")
+        XCTAssertTrue(m.mouth.x > m.rightEye.x && m.mouth.x < m.leftEye.x)
+        // By eye on the photograph: eyes at about (202, 102) and (249, 104), mouth at (222, 151).
+        XCTAssertEqual(m.rightEye.x, 202, accuracy: 6); XCTAssertEqual(m.leftEye.x, 249, accuracy: 6)
+        XCTAssertEqual(m.mouth.y, 151, accuracy: 6)
+    }
+
     /// A flat image has no face; the synthetic reframe scenes' figures (a skin-toned head with
     /// two eyes over a striped body) are drawn people, and their heads are what is found.
     func testFlatImagesHaveNoFacesAndDrawnHeadsAreFound() throws {
@@ -282,6 +301,20 @@ final class FaceFramingTests: XCTestCase {
         XCTAssertEqual(eyes - Double(w.box.y), Double(w.box.height) / 3, accuracy: 2)
         XCTAssertLessThan(w.box.y, 900 - 50, "headroom above the face")
         XCTAssertEqual(w.facesLeftOut, [])
+    }
+
+    /// A face taller than the window: no position holds it, so the window centres on its
+    /// features (half-way between the eyes and the mouth), not on its box.
+    func testAFaceTallerThanTheWindowKeepsItsFeatures() {
+        let marks = FaceLandmarks(rightEye: FocusPoint(x: 450, y: 420), leftEye: FocusPoint(x: 550, y: 420),
+                                  mouth: FocusPoint(x: 500, y: 560))
+        let face = DetectedFace(box: Rect(x: 380, y: 300, width: 240, height: 400), score: 0.9, landmarks: marks)
+        let w = CropWindow.choose(sourceWidth: 1000, sourceHeight: 1000, ratio: AspectRatio(3, 1), focus: .faces,
+                                  map: SaliencyMap(width: 10, height: 10, values: [Float](repeating: 1, count: 100)),
+                                  faces: [face])
+        XCTAssertEqual(w.box.height, 333)
+        XCTAssertEqual(Double(w.box.y) + Double(w.box.height) / 2, 490, accuracy: 1, "centred on the features")
+        XCTAssertTrue(w.box.y < 420 && w.box.y + w.box.height > 560, "eyes and mouth inside")
     }
 
     func testFocusParsesAutoAndFaces() throws {

@@ -9,7 +9,25 @@ public struct DetectedFace: Sendable, Equatable, Codable {
     public var score: Double
     /// What was found: "face".
     public var kind: String
-    public init(box: Rect, score: Double, kind: String = "face") { self.box = box; self.score = score; self.kind = kind }
+    /// The eyes' and the mouth's centres (source pixels), as the network places them; nil for a
+    /// face given without them.
+    public var landmarks: FaceLandmarks?
+    public init(box: Rect, score: Double, kind: String = "face", landmarks: FaceLandmarks? = nil) {
+        self.box = box; self.score = score; self.kind = kind; self.landmarks = landmarks
+    }
+}
+
+/// Where a face's eyes and mouth are, in source pixels ("right" is the person's right, on the
+/// left of a frontal face as seen).
+public struct FaceLandmarks: Sendable, Equatable, Codable {
+    public var rightEye: FocusPoint, leftEye: FocusPoint, mouth: FocusPoint
+    public init(rightEye: FocusPoint, leftEye: FocusPoint, mouth: FocusPoint) {
+        self.rightEye = rightEye; self.leftEye = leftEye; self.mouth = mouth
+    }
+    /// Half-way between the eyes.
+    public var eyes: FocusPoint { FocusPoint(x: (rightEye.x + leftEye.x) / 2, y: (rightEye.y + leftEye.y) / 2) }
+    /// The middle of the face's features: half-way between the eyes' middle and the mouth.
+    public var centre: FocusPoint { FocusPoint(x: (eyes.x + mouth.x) / 2, y: (eyes.y + mouth.y) / 2) }
 }
 
 /// Finds faces with a small convolutional network: MediaPipe's full-range BlazeFace (Apache
@@ -67,19 +85,28 @@ public struct FaceDetector: Sendable {
             // The logit a score of minimumScore needs: compare before the sigmoid.
             let least = Float(log(options.minimumScore / (1 - options.minimumScore)))
             for cell in 0..<logits.values.count where logits.values[cell] >= least {
-                let r = reg.values[(cell * 16)..<(cell * 16 + 4)].map(Double.init)
-                let cx = (Double(cell % gw) + 0.5) * stride + r[0], cy = (Double(cell / gw) + 0.5) * stride + r[1]
+                let r = reg.values[(cell * 16)..<(cell * 16 + 8)].map(Double.init)
+                let ax = (Double(cell % gw) + 0.5) * stride, ay = (Double(cell / gw) + 0.5) * stride
+                let cx = ax + r[0], cy = ay + r[1]
                 guard r[2] > 0, r[3] > 0 else { continue }
                 let score = 1 / (1 + exp(-Double(logits.values[cell])))
-                candidates.append(Candidate(x: (cx - r[2] / 2) * sx, y: (cy - r[3] / 2) * sy, w: r[2] * sx, h: r[3] * sy, score: score))
+                // Key points 0, 1 and 3 of BlazeFace's six: the right eye, the left eye, the mouth.
+                candidates.append(Candidate(x: (cx - r[2] / 2) * sx, y: (cy - r[3] / 2) * sy, w: r[2] * sx, h: r[3] * sy, score: score,
+                                            points: [(ax + r[4]) * sx, (ay + r[5]) * sy, (ax + r[6]) * sx, (ay + r[7]) * sy,
+                                                     (ax + Double(reg.values[cell * 16 + 10])) * sx,
+                                                     (ay + Double(reg.values[cell * 16 + 11])) * sy]))
             }
         }
         return FaceDetector.suppress(candidates, overlap: options.overlap).compactMap { c in
             let x0 = max(0, Int(c.x.rounded())), y0 = max(0, Int(c.y.rounded()))
             let x1 = min(sourceWidth, Int((c.x + c.w).rounded())), y1 = min(sourceHeight, Int((c.y + c.h).rounded()))
             guard x1 > x0, y1 > y0 else { return nil }
+            let p = c.points.map { ($0 * 10).rounded() / 10 }
             return DetectedFace(box: Rect(x: x0, y: y0, width: x1 - x0, height: y1 - y0),
-                                score: (c.score * 1000).rounded() / 1000)
+                                score: (c.score * 1000).rounded() / 1000,
+                                landmarks: p.count == 6 ? FaceLandmarks(rightEye: FocusPoint(x: p[0], y: p[1]),
+                                                                        leftEye: FocusPoint(x: p[2], y: p[3]),
+                                                                        mouth: FocusPoint(x: p[4], y: p[5])) : nil)
         }.sorted { ($0.box.y, $0.box.x) < ($1.box.y, $1.box.x) }
     }
 
@@ -108,6 +135,8 @@ public struct FaceDetector: Sendable {
     struct Candidate: Sendable, Equatable {
         var x, y, w, h: Double
         var score: Double
+        /// The right eye, left eye and mouth as x, y pairs (source pixels), or none.
+        var points: [Double] = []
     }
 
     /// Weighted non-maximum suppression: strongest first, every candidate overlapping it by
@@ -119,10 +148,13 @@ public struct FaceDetector: Sendable {
             var group: [Candidate] = [], others: [Candidate] = []
             for c in rest { if iou(first, c) > overlap { group.append(c) } else { others.append(c) } }
             let total = group.reduce(0) { $0 + $1.score }
-            var mean = Candidate(x: 0, y: 0, w: 0, h: 0, score: first.score)
+            let withPoints = group.allSatisfy { $0.points.count == first.points.count }
+            var mean = Candidate(x: 0, y: 0, w: 0, h: 0, score: first.score,
+                                 points: withPoints ? [Double](repeating: 0, count: first.points.count) : [])
             for c in group {
                 let k = c.score / total
                 mean.x += c.x * k; mean.y += c.y * k; mean.w += c.w * k; mean.h += c.h * k
+                for i in mean.points.indices { mean.points[i] += c.points[i] * k }
             }
             faces.append(mean)
             rest = others

@@ -11,7 +11,8 @@ import Foundation
 ///   height above for the forehead and hair, a quarter below for the chin), as much of the
 ///   margin as the window holds (in steps down to none).
 /// - Placement, inside the positions that hold those boxes: across, the group's centre at the
-///   window's centre; down, the eyes (two fifths down a face box) on the upper third line,
+///   window's centre; down, the eyes (the network's eye points, else two fifths down a face
+///   box) on the upper third line,
 ///   and salient mass fills in (a height that keeps more of the body wins over that ideal by
 ///   twice the share of the mass it gains). A
 ///   face left out is kept wholly outside where the window can manage it, never cut in half
@@ -25,7 +26,7 @@ enum FaceFraming {
 
     /// Margins around a face box, as shares of its width and height.
     static let side = 0.2, above = 0.5, below = 0.25
-    /// How far down a face box the eyes are.
+    /// How far down a face box the eyes are, for a face given without its landmarks.
     static let eyeLine = 0.4
 
     struct Box {
@@ -89,16 +90,30 @@ enum FaceFraming {
         let maxX = Double(sw - cw), maxY = Double(sh - ch)
         // Positions whose window holds `required` (the whole range if it cannot, which the
         // choice above rules out but rounding may not).
-        func range(_ lo: Double, _ hi: Double, _ limit: Double) -> (Double, Double) {
-            let a = max(0, lo), b = min(limit, hi)
-            return a <= b ? (a, b) : (min(limit, max(0, (lo + hi) / 2)), min(limit, max(0, (lo + hi) / 2)))
+        // Where no position holds them (a face larger than the window), the window centres on
+        // the faces' features (half-way between the eyes and the mouth, where the network gives
+        // them; else the boxes' middle): eyes, nose and mouth stay in, brow and chin go.
+        let keptArea = keep.reduce(0) { $0 + raw[$1].width * raw[$1].height }
+        func features(_ axis: KeyPath<FocusPoint, Double>, _ middle: (Box) -> Double) -> Double {
+            keep.reduce(0) { sum, i in
+                let at = faces[i].landmarks.map { $0.centre[keyPath: axis] } ?? middle(raw[i])
+                return sum + at * raw[i].width * raw[i].height
+            } / max(keptArea, 1e-9)
         }
-        let (xLo, xHi) = range(required.x1 - W, required.x0, maxX)
-        let (yLo, yHi) = range(required.y1 - H, required.y0, maxY)
+        func range(_ lo: Double, _ hi: Double, _ limit: Double, _ centred: Double) -> (Double, Double) {
+            let a = max(0, lo), b = min(limit, hi)
+            let c = min(limit, max(0, centred))
+            return a <= b ? (a, b) : (c, c)
+        }
+        let (xLo, xHi) = range(required.x1 - W, required.x0, maxX, features(\.x) { ($0.x0 + $0.x1) / 2 } - W / 2)
+        let (yLo, yHi) = range(required.y1 - H, required.y0, maxY, features(\.y) { ($0.y0 + $0.y1) / 2 } - H / 2)
         let core = union(keep, 0)
         let idealX = min(xHi, max(xLo, (core.x0 + core.x1) / 2 - W / 2))
         let totalArea = keep.reduce(0) { $0 + raw[$1].width * raw[$1].height }
-        let eyes = keep.reduce(0) { $0 + (raw[$1].y0 + eyeLine * raw[$1].height) * raw[$1].width * raw[$1].height } / totalArea
+        let eyes = keep.reduce(0) { sum, i in
+            let y = faces[i].landmarks?.eyes.y ?? raw[i].y0 + eyeLine * raw[i].height
+            return sum + y * raw[i].width * raw[i].height
+        } / totalArea
         let idealY = min(yHi, max(yLo, eyes - H / 3))
         // Candidates: the ideal, a sweep of the range, and the positions that put a left-out
         // face's edge just outside the window.
