@@ -7,8 +7,8 @@
 Test set: `faces.json` beside this file, face boxes for the people photographs in
 `people-train/` (17) and CBSD68 (11 with a visible face), drafted with OpenCV's Haar detector at
 full size and checked and corrected by eye. Split in name order, alternately, into a tuning half
-(the detector's and the framing's settings were chosen on it) and a held-out half (not looked at
-while tuning).
+(the detector's and the framing's settings were chosen on it) and a held-out half (see the
+README for how often it was looked at).
 
 Each photograph (made upright by `vips autorot`, written as PNG so every method reads the same
 pixels) is cropped to 9:16, 4:5 and 1:1 if it is landscape (or square), 16:9, 1.91:1 and 1:1 if
@@ -23,7 +23,7 @@ window found by matching its output in the input pixel for pixel) and the centre
 Also prints the detector's recall and false detections against the boxes (a detection matches
 a box when one's centre lies inside the other), and the time `stet reframe --dry-run` takes
 with and without face detection on a 12 MP photograph (the median difference is the detector's
-cost, the shrink to its 640-pixel copy included).
+cost, its two resized copies and the reading of the network included).
 """
 import argparse
 import json
