@@ -20,6 +20,7 @@ run grid $F/candidate-1.jpg $F/candidate-2.jpg $F/candidate-3.jpg $F/candidate-4
 run split $OUT/grid.jpg --map $OUT/grid.json --out $OUT/from-map
 run split $F/grid-2x2-seamless.jpg --auto --out $OUT/from-model
 run reframe $F/reframe/scene-two.jpg --to 16:9,9:16 --for instagram-square --out $OUT/reframe
+run reframe $F/faces/astronaut.jpg --to 16:9,9:16,4:5 --saliency-map $OUT/astronaut-faces.png --out $OUT/reframe-faces
 run upscale $F/candidate-1.jpg --scale 2 -o $OUT/candidate-1@2x.jpg
 run mask $F/inpaint/scene.png --ellipse 300.5,80.5,13,10 --strokes $F/inpaint/scratch.json -o $OUT/defects.png
 run inpaint $F/inpaint/scene.png --mask $OUT/defects.png -o $OUT/scene-fixed.png
@@ -108,6 +109,7 @@ echo "  proxies      $OUT/drafts/ (provenance: $OUT/drafts.json)"
 echo "  grid         $OUT/grid.jpg (cell map: $OUT/grid.json)"
 echo "  split cells  $OUT/from-map/ and $OUT/from-model/"
 echo "  reframe      $OUT/reframe/ (decisions: $OUT/reframe/scene-two-plan.json)"
+echo "  faces        $OUT/reframe-faces/ (faces and landmarks: $OUT/reframe-faces/astronaut-plan.json, drawn: $OUT/astronaut-faces.png)"
 echo "  upscale      $OUT/candidate-1@2x.jpg; a batch in $OUT/up/"
 echo "  batch        $OUT/social/ (shorts and reels are one render, linked)"
 echo "  mask/inpaint $OUT/defects.png -> $OUT/scene-fixed.png; region $OUT/sign.png (+ .image.png, .region.json)"
