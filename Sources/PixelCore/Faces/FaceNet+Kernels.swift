@@ -38,63 +38,71 @@ extension FaceNet {
     @inline(__always)
     static func band(_ work: Int) -> Int { max(1, 1 << 19 / max(work, 1)) }
 
-    /// 1×1 convolution, stride 1.
-    static func pointwise(_ x: FeatureMap, _ l: Layer, _ pool: Pool) -> FeatureMap {
-        var out = pool.map(height: x.height, width: x.width, channels: l.outChannels)
-        let cin = l.inChannels, cout = l.outChannels, op = l.paddedOut, w = x.width
+    /// The input's, weights', bias's and output's memory, for the length of `body`.
+    @inline(__always)
+    private static func withPointers(_ x: FeatureMap, _ l: Layer, _ out: inout FeatureMap,
+                                     _ body: (UnsafePointer<Float>, UnsafeRawPointer, UnsafeRawPointer, SendablePointer<Float>) -> Void) {
         x.values.withUnsafeBufferPointer { xb in
             l.weights.withUnsafeBufferPointer { wb in
                 l.bias.withUnsafeBufferPointer { bb in
                     out.values.withUnsafeMutableBufferPointer { ob in
-                        let X = xb.baseAddress!, W = UnsafeRawPointer(wb.baseAddress!), B = UnsafeRawPointer(bb.baseAddress!)
-                        let O = SendablePointer(ob.baseAddress!)
-                        parallelRows(x.height, minimumBand: band(w * cin * cout), maximumBand: 64) { rows in
-                            let end = rows.upperBound * w
-                            var p = rows.lowerBound * w
-                            while p < end {
-                                let n = min(6, end - p)
-                                // Past the band's end the block's spare pixels reread the last one, unstored.
-                                let i0 = X + p * cin, i1 = X + min(p + 1, end - 1) * cin, i2 = X + min(p + 2, end - 1) * cin
-                                let i3 = X + min(p + 3, end - 1) * cin, i4 = X + min(p + 4, end - 1) * cin
-                                let i5 = X + min(p + 5, end - 1) * cin
-                                var co = 0
-                                while co + 16 <= op {
-                                    let b0 = B.loadUnaligned(fromByteOffset: co * 4, as: V8.self)
-                                    let b1 = B.loadUnaligned(fromByteOffset: (co + 8) * 4, as: V8.self)
-                                    var a0 = b0, a1 = b1, c0 = b0, c1 = b1, d0 = b0, d1 = b1
-                                    var e0 = b0, e1 = b1, f0 = b0, f1 = b1, g0 = b0, g1 = b1
-                                    var wq = W + co * 4
-                                    for ci in 0..<cin {
-                                        let w0 = wq.loadUnaligned(as: V8.self)
-                                        let w1 = wq.loadUnaligned(fromByteOffset: 32, as: V8.self)
-                                        var v = i0[ci]; a0 += w0 * v; a1 += w1 * v
-                                        v = i1[ci]; c0 += w0 * v; c1 += w1 * v
-                                        v = i2[ci]; d0 += w0 * v; d1 += w1 * v
-                                        v = i3[ci]; e0 += w0 * v; e1 += w1 * v
-                                        v = i4[ci]; f0 += w0 * v; f1 += w1 * v
-                                        v = i5[ci]; g0 += w0 * v; g1 += w1 * v
-                                        wq += op * 4
-                                    }
-                                    store(O.p, p, co, cout, n, l.relu, a0, c0, d0, e0, f0, g0)
-                                    store(O.p, p, co + 8, cout, n, l.relu, a1, c1, d1, e1, f1, g1)
-                                    co += 16
-                                }
-                                if co < op {
-                                    let b0 = B.loadUnaligned(fromByteOffset: co * 4, as: V8.self)
-                                    var a0 = b0, c0 = b0, d0 = b0, e0 = b0, f0 = b0, g0 = b0
-                                    var wq = W + co * 4
-                                    for ci in 0..<cin {
-                                        let w0 = wq.loadUnaligned(as: V8.self)
-                                        a0 += w0 * i0[ci]; c0 += w0 * i1[ci]; d0 += w0 * i2[ci]
-                                        e0 += w0 * i3[ci]; f0 += w0 * i4[ci]; g0 += w0 * i5[ci]
-                                        wq += op * 4
-                                    }
-                                    store(O.p, p, co, cout, n, l.relu, a0, c0, d0, e0, f0, g0)
-                                }
-                                p += 6
-                            }
-                        }
+                        body(xb.baseAddress!, UnsafeRawPointer(wb.baseAddress!), UnsafeRawPointer(bb.baseAddress!),
+                             SendablePointer(ob.baseAddress!))
                     }
+                }
+            }
+        }
+    }
+
+    /// 1×1 convolution, stride 1.
+    static func pointwise(_ x: FeatureMap, _ l: Layer, _ pool: Pool) -> FeatureMap {
+        var out = pool.map(height: x.height, width: x.width, channels: l.outChannels)
+        let cin = l.inChannels, cout = l.outChannels, op = l.paddedOut, w = x.width
+        withPointers(x, l, &out) { X, W, B, O in
+            parallelRows(x.height, minimumBand: band(w * cin * cout), maximumBand: 64) { rows in
+                let end = rows.upperBound * w
+                var p = rows.lowerBound * w
+                while p < end {
+                    let n = min(6, end - p)
+                    // Past the band's end the block's spare pixels reread the last one, unstored.
+                    let i0 = X + p * cin, i1 = X + min(p + 1, end - 1) * cin, i2 = X + min(p + 2, end - 1) * cin
+                    let i3 = X + min(p + 3, end - 1) * cin, i4 = X + min(p + 4, end - 1) * cin
+                    let i5 = X + min(p + 5, end - 1) * cin
+                    var co = 0
+                    while co + 16 <= op {
+                        let b0 = B.loadUnaligned(fromByteOffset: co * 4, as: V8.self)
+                        let b1 = B.loadUnaligned(fromByteOffset: (co + 8) * 4, as: V8.self)
+                        var a0 = b0, a1 = b1, c0 = b0, c1 = b1, d0 = b0, d1 = b1
+                        var e0 = b0, e1 = b1, f0 = b0, f1 = b1, g0 = b0, g1 = b1
+                        var wq = W + co * 4
+                        for ci in 0..<cin {
+                            let w0 = wq.loadUnaligned(as: V8.self)
+                            let w1 = wq.loadUnaligned(fromByteOffset: 32, as: V8.self)
+                            var v = i0[ci]; a0 += w0 * v; a1 += w1 * v
+                            v = i1[ci]; c0 += w0 * v; c1 += w1 * v
+                            v = i2[ci]; d0 += w0 * v; d1 += w1 * v
+                            v = i3[ci]; e0 += w0 * v; e1 += w1 * v
+                            v = i4[ci]; f0 += w0 * v; f1 += w1 * v
+                            v = i5[ci]; g0 += w0 * v; g1 += w1 * v
+                            wq += op * 4
+                        }
+                        store(O.p, p, co, cout, n, l.relu, a0, c0, d0, e0, f0, g0)
+                        store(O.p, p, co + 8, cout, n, l.relu, a1, c1, d1, e1, f1, g1)
+                        co += 16
+                    }
+                    if co < op {
+                        let b0 = B.loadUnaligned(fromByteOffset: co * 4, as: V8.self)
+                        var a0 = b0, c0 = b0, d0 = b0, e0 = b0, f0 = b0, g0 = b0
+                        var wq = W + co * 4
+                        for ci in 0..<cin {
+                            let w0 = wq.loadUnaligned(as: V8.self)
+                            a0 += w0 * i0[ci]; c0 += w0 * i1[ci]; d0 += w0 * i2[ci]
+                            e0 += w0 * i3[ci]; f0 += w0 * i4[ci]; g0 += w0 * i5[ci]
+                            wq += op * 4
+                        }
+                        store(O.p, p, co, cout, n, l.relu, a0, c0, d0, e0, f0, g0)
+                    }
+                    p += 6
                 }
             }
         }
@@ -125,73 +133,43 @@ extension FaceNet {
         }
     }
 
-    /// A full convolution (the first layer: 3×3 over RGB, stride 2), zero padding.
+    /// A full convolution (the first layer: 3×3 over RGB, stride 2), zero padding; 32 outputs
+    /// at a time in four SIMD accumulators (the weights are padded to a multiple of 32 outputs).
     static func convolution(_ x: FeatureMap, _ l: Layer, _ pool: Pool) -> FeatureMap {
         let k = l.kernel, s = l.stride, pad = l.padding, cin = l.inChannels, op = l.paddedOut, cout = l.outChannels
         let oh = (x.height + 2 * pad - k) / s + 1, ow = (x.width + 2 * pad - k) / s + 1
         var out = pool.map(height: oh, width: ow, channels: cout)
-        x.values.withUnsafeBufferPointer { xb in
-            l.weights.withUnsafeBufferPointer { wb in
-                l.bias.withUnsafeBufferPointer { bb in
-                    out.values.withUnsafeMutableBufferPointer { ob in
-                        let X = xb.baseAddress!, W = UnsafeRawPointer(wb.baseAddress!), B = UnsafeRawPointer(bb.baseAddress!)
-                        let O = SendablePointer(ob.baseAddress!)
-                        parallelRows(oh, minimumBand: band(ow * k * k * cin * cout), maximumBand: 64) { rows in
-                            let acc = UnsafeMutablePointer<V8>.allocate(capacity: op / 8)
-                            defer { acc.deallocate() }
-                            for oy in rows {
-                                for ox in 0..<ow {
-                                    if op == 32 {
-                                        // The first layer's shape (3 inputs, 32 outputs): four accumulators in registers.
-                                        var a0 = B.loadUnaligned(as: V8.self), a1 = B.loadUnaligned(fromByteOffset: 32, as: V8.self)
-                                        var a2 = B.loadUnaligned(fromByteOffset: 64, as: V8.self), a3 = B.loadUnaligned(fromByteOffset: 96, as: V8.self)
-                                        for ky in 0..<k {
-                                            let iy = oy * s - pad + ky
-                                            guard iy >= 0 && iy < x.height else { continue }
-                                            for kx in 0..<k {
-                                                let ix = ox * s - pad + kx
-                                                guard ix >= 0 && ix < x.width else { continue }
-                                                let px = X + (iy * x.width + ix) * cin
-                                                var wt = W + ((ky * k + kx) * cin) * 128
-                                                for ci in 0..<cin {
-                                                    let v = px[ci]
-                                                    a0 += wt.loadUnaligned(as: V8.self) * v
-                                                    a1 += wt.loadUnaligned(fromByteOffset: 32, as: V8.self) * v
-                                                    a2 += wt.loadUnaligned(fromByteOffset: 64, as: V8.self) * v
-                                                    a3 += wt.loadUnaligned(fromByteOffset: 96, as: V8.self) * v
-                                                    wt += 128
-                                                }
-                                            }
-                                        }
-                                        let o = O.p + (oy * ow + ox) * cout
-                                        put(o, 0, cout, l.relu, a0); put(o + 8, 8, cout, l.relu, a1)
-                                        put(o + 16, 16, cout, l.relu, a2); put(o + 24, 24, cout, l.relu, a3)
-                                        continue
-                                    }
-                                    for g in 0..<(op / 8) { acc[g] = B.loadUnaligned(fromByteOffset: g * 32, as: V8.self) }
-                                    for ky in 0..<k {
-                                        let iy = oy * s - pad + ky
-                                        guard iy >= 0 && iy < x.height else { continue }
-                                        for kx in 0..<k {
-                                            let ix = ox * s - pad + kx
-                                            guard ix >= 0 && ix < x.width else { continue }
-                                            let px = X + (iy * x.width + ix) * cin
-                                            let wt = W + ((ky * k + kx) * cin) * op * 4
-                                            for ci in 0..<cin {
-                                                let v = px[ci]
-                                                for g in 0..<(op / 8) {
-                                                    acc[g] += wt.loadUnaligned(fromByteOffset: (ci * op + 8 * g) * 4, as: V8.self) * v
-                                                }
-                                            }
-                                        }
-                                    }
-                                    let o = O.p + (oy * ow + ox) * cout
-                                    for c in 0..<cout {
-                                        let v = acc[c / 8][c % 8]
-                                        o[c] = l.relu ? max(v, 0) : v
+        withPointers(x, l, &out) { X, W, B, O in
+            parallelRows(oh, minimumBand: band(ow * k * k * cin * cout), maximumBand: 64) { rows in
+                for oy in rows {
+                    for ox in 0..<ow {
+                        let o = O.p + (oy * ow + ox) * cout
+                        for cb in stride(from: 0, to: op, by: 32) {
+                            let bias = B + cb * 4
+                            var a0 = bias.loadUnaligned(as: V8.self), a1 = bias.loadUnaligned(fromByteOffset: 32, as: V8.self)
+                            var a2 = bias.loadUnaligned(fromByteOffset: 64, as: V8.self), a3 = bias.loadUnaligned(fromByteOffset: 96, as: V8.self)
+                            for ky in 0..<k {
+                                let iy = oy * s - pad + ky
+                                guard iy >= 0 && iy < x.height else { continue }
+                                for kx in 0..<k {
+                                    let ix = ox * s - pad + kx
+                                    guard ix >= 0 && ix < x.width else { continue }
+                                    let px = X + (iy * x.width + ix) * cin
+                                    var wt = W + (((ky * k + kx) * cin) * op + cb) * 4
+                                    for ci in 0..<cin {
+                                        let v = px[ci]
+                                        a0 += wt.loadUnaligned(as: V8.self) * v
+                                        a1 += wt.loadUnaligned(fromByteOffset: 32, as: V8.self) * v
+                                        a2 += wt.loadUnaligned(fromByteOffset: 64, as: V8.self) * v
+                                        a3 += wt.loadUnaligned(fromByteOffset: 96, as: V8.self) * v
+                                        wt += op * 4
                                     }
                                 }
                             }
+                            put(o + cb, cb, cout, l.relu, a0)
+                            if cb + 8 < cout { put(o + cb + 8, cb + 8, cout, l.relu, a1) }
+                            if cb + 16 < cout { put(o + cb + 16, cb + 16, cout, l.relu, a2) }
+                            if cb + 24 < cout { put(o + cb + 24, cb + 24, cout, l.relu, a3) }
                         }
                     }
                 }

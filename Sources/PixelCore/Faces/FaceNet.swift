@@ -33,11 +33,13 @@ struct FaceNet: Sendable {
         var kernel: Int, stride: Int, padding: Int
         var relu: Bool
         var inChannels: Int, outChannels: Int
-        /// conv: `[ky][kx][in][outPadded]` (outputs padded to a multiple of 8 with zeros, so a
-        /// row of one input's weights is whole SIMD vectors); depthwise: `[ky][kx][channel]`.
+        /// conv: `[ky][kx][in][outPadded]` (outputs padded with zeros to `paddedOut`, so a row of
+        /// one input's weights is whole SIMD vectors); depthwise: `[ky][kx][channel]`.
         var weights: [Float]
         var bias: [Float]
-        var paddedOut: Int { (outChannels + 7) / 8 * 8 }
+        /// Outputs padded to whole SIMD vectors: 8 for a 1×1 convolution, 32 (four vectors, one
+        /// register block) for a larger kernel.
+        var paddedOut: Int { kernel == 1 ? (outChannels + 7) / 8 * 8 : (outChannels + 31) / 32 * 32 }
     }
 
     let layers: [Layer]
