@@ -303,6 +303,19 @@ final class FaceFramingTests: XCTestCase {
         XCTAssertEqual(w.facesLeftOut, [])
     }
 
+    /// A window only a little taller than a face keeps the brows: the detector's box starts
+    /// below them, so framing raises its top by `browRaise` (12% of its height) before fitting.
+    func testAWindowThatOnlyJustHoldsAFaceKeepsTheBrows() {
+        let face = DetectedFace(box: Rect(x: 400, y: 900, width: 200, height: 200), score: 0.9)
+        let w = CropWindow.choose(sourceWidth: 1000, sourceHeight: 2000, ratio: AspectRatio(1000, 230), focus: .faces,
+                                  map: SaliencyMap(width: 10, height: 20, values: [Float](repeating: 1, count: 200)),
+                                  faces: [face])
+        XCTAssertEqual(w.box.height, 230)
+        XCTAssertLessThanOrEqual(w.box.y, 876, "the brows, 24 px above the detected box, are inside")
+        XCTAssertGreaterThanOrEqual(w.box.y + w.box.height, 1100, "the chin is inside")
+        XCTAssertEqual(w.facesLeftOut, [])
+    }
+
     /// A face taller than the window: no position holds it, so the window centres on its
     /// features (half-way between the eyes and the mouth), not on its box.
     func testAFaceTallerThanTheWindowKeepsItsFeatures() {
